@@ -1,0 +1,1 @@
+"""HTTP (FastAPI) and the console script: thin layers over `assistant`."""

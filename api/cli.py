@@ -1,0 +1,60 @@
+"""The console script `policy-assistant`: serve, ingest, remove, ask, estimate, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="policy-assistant", description="长沙AI政策助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API and the web UI")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("POLICY_WORKERS", "1")))
+
+    ingest = sub.add_parser("ingest", help="add or update documents (.txt .md .docx .pdf)")
+    ingest.add_argument("paths", nargs="+", type=Path)
+
+    remove = sub.add_parser("remove", help="take a document out of the knowledge base")
+    remove.add_argument("doc_id")
+
+    ask = sub.add_parser("ask", help="one chat turn")
+    ask.add_argument("question")
+    ask.add_argument("--session")
+    ask.add_argument("--json", action="store_true")
+
+    estimate = sub.add_parser("estimate", help="the eligibility engine alone")
+    estimate.add_argument("--facts", type=Path, required=True)
+    estimate.add_argument("--on-date")
+    estimate.add_argument("--json", action="store_true")
+
+    evaluate = sub.add_parser("eval", help="run a question set or an award set")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--baseline", action="store_true", help="also run the naive LangChain pipeline")
+
+    args = parser.parse_args(argv)
+    from api import commands
+
+    try:
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except commands.CommandError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+
+
+def dump(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The conversation: extract facts, keep sessions, retrieve, evaluate, compose a grounded reply."""

@@ -1,0 +1,2 @@
+class IngestError(Exception):
+    """A document that cannot be read or indexed; the message says why, for a person."""

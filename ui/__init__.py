@@ -1,0 +1,1 @@
+"""The Gradio web UI for enterprises, mounted on the API's FastAPI app."""
