@@ -85,3 +85,40 @@ def _eval_questions(data, baseline: bool) -> int:
 
 def _eval_awards(data) -> int:
     raise CommandError("award sets need the conversation module")
+
+
+def cmd_estimate(args) -> int:
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from eligibility.engine import evaluate
+    from eligibility.facts import Facts
+
+    try:
+        facts = Facts.model_validate_json(args.facts.read_text(encoding="utf-8"))
+        on_date = dt.date.fromisoformat(args.on_date) if args.on_date else None
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.facts}: {exc}") from exc
+    except ValidationError as exc:
+        raise CommandError(f"{args.facts}: invalid facts: " + "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())) from exc
+    except ValueError as exc:
+        raise CommandError(f"--on-date: {exc}") from exc
+    assessment = evaluate(facts, on_date)
+    if args.json:
+        _print_json(assessment.model_dump(mode="json"))
+        return 0
+    print(f"评估日期 {assessment.on_date}")
+    for e in assessment.estimates:
+        ceiling = "未规定金额" if e.ceiling_yuan is None else f"{e.ceiling_yuan:,} 元"
+        print(f"\n[{e.status}] {e.title}（{e.article}） {e.project}  最高可获：{ceiling}")
+        for step in e.trace:
+            print(f"  - {step}")
+        if e.missing:
+            print(f"  尚需：{'、'.join(e.missing)}")
+    total = "—" if assessment.total_ceiling_yuan is None else f"{assessment.total_ceiling_yuan:,} 元"
+    print(f"\n从高不重复后合计最高：{total}")
+    for step in assessment.total_trace:
+        print(f"  - {step}")
+    return 0

@@ -84,7 +84,7 @@ class KnowledgeBase:
         tokens = {c.chunk_id: {"words": words(c.search_text), "bigrams": bigrams(c.search_text)} for c in chunks}
         vectors = [index.embed(chunks) for index in self.dense]  # the slow, failure-prone part, before any write
         stale = [cid for cid, c in self.chunks.items() if c.doc_id == doc_id and cid not in tokens]
-        for index, vecs in zip(self.dense, vectors):
+        for index, vecs in zip(self.dense, vectors, strict=True):
             index.upsert(chunks, vecs)
             if stale:
                 index.delete(stale)

@@ -91,4 +91,4 @@ class DenseIndex:
         result = self._collection.query(
             query_embeddings=[query_vector], n_results=min(k, count),
             where={"doc_id": doc_id} if doc_id else None, include=["distances"])
-        return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+        return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
