@@ -132,7 +132,7 @@ def _sections(lines: list[str], scheme: str) -> list[Section]:
     for line in lines:
         chapter_match = CHAPTER.match(line)
         if chapter_match:
-            chapter = join_cjk(line)
+            chapter = f"{line[: chapter_match.start(2)].strip()} {join_cjk(chapter_match.group(2))}".strip()
             continue
         heading = _heading(line, scheme)
         if heading:
