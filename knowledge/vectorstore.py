@@ -85,10 +85,7 @@ class DenseIndex:
         return set(self._collection.get(include=[])["ids"])
 
     def search(self, query_vector: list[float], k: int, doc_id: str | None = None) -> list[tuple[str, float]]:
-        count = self._collection.count()
-        if count == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[query_vector], n_results=min(k, count),
+        result = self._collection.query(  # Chroma returns fewer than k when the collection holds fewer
+            query_embeddings=[query_vector], n_results=k,
             where={"doc_id": doc_id} if doc_id else None, include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)]
