@@ -84,7 +84,36 @@ def _eval_questions(data, baseline: bool) -> int:
 
 
 def _eval_awards(data) -> int:
-    raise CommandError("award sets need the conversation module")
+    from assistant.evaluation import evaluate_awards
+    from assistant.runtime import open_assistant
+
+    settings = Settings.from_env()
+    assistant = open_assistant(settings)
+    report = evaluate_awards(lambda message, sid: assistant.chat(message, sid).model_dump(), data)
+    print(report.summary())
+    for failure in report.failures:
+        print(f"  fail: {failure}")
+    return 0 if not report.failures else 1
+
+
+def cmd_ask(args) -> int:
+    from assistant.runtime import open_assistant
+    from assistant.sessions import SessionNotFound
+    from assistant.turn import InputError
+
+    assistant = open_assistant(Settings.from_env())
+    try:
+        reply = assistant.chat(args.question, args.session, channel="hotline")
+    except InputError as exc:
+        raise CommandError(str(exc)) from exc
+    except SessionNotFound as exc:
+        raise CommandError(f"unknown session {args.session!r} / 没有这个会话") from exc
+    if args.json:
+        _print_json(reply.model_dump(mode="json"))
+    else:
+        print(reply.answer)
+        print(f"\n(session: {reply.session_id})")
+    return 0
 
 
 def cmd_estimate(args) -> int:

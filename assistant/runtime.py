@@ -23,3 +23,18 @@ def open_knowledge(settings: Settings, ensure_corpus: bool = True) -> Knowledge:
     if ensure_corpus:
         kb.ensure_corpus()
     return Knowledge(kb, HybridSearcher(kb))
+
+
+def open_assistant(settings: Settings, knowledge: Knowledge | None = None):
+    """The assistant with its session store, and an LLM composer when one is configured."""
+    from assistant.sessions import open_store
+    from assistant.turn import Assistant
+
+    knowledge = knowledge or open_knowledge(settings)
+    llm = None
+    if settings.llm_base_url and settings.llm_model:
+        from assistant.llm import LLMComposer
+
+        llm = LLMComposer(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+    store = open_store(settings.data_dir, settings.session_url)
+    return Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars)

@@ -125,6 +125,8 @@ def assess(book: RuleBook, program: Program, facts: Facts, project: ProjectFacts
     if reading.failures:
         return _not_eligible(estimate, *reading.failures)
     estimate.ceiling_yuan = ceiling
+    # the figure an amount is computed from is asked for first: it is what the answer most depends on
+    reading.missing.sort(key=lambda item: not (item[0].endswith("_yuan") and "." not in item[0]))
     estimate.missing = [label for _, label, _ in reading.missing]
     estimate.missing_facts = [name for name, _, _ in reading.missing]
     estimate.questions = [question for _, _, question in reading.missing]
@@ -204,7 +206,7 @@ def _apply_received(reading: _Reading, program: Program, ceiling: int, art: str)
     total = received.total_yuan if received else None
     if program.frequency == "one_off":
         if total is None:
-            reading.need(f"awards_received.{program.id}.total_yuan", "是否已获得过本项一次性奖励",
+            reading.need(f"awards_received.{program.id}.total_yuan", "此前是否获得过本项一次性奖励",
                          f"是否已经获得过“{program.title}”？")
         elif total > 0:
             reading.failures.append(f"本项为一次性奖励，已获得 {yuan(total)}，不能再次享受（{art}）")
@@ -240,8 +242,13 @@ def concerns(program: Program, facts: Facts, project: ProjectFacts) -> bool:
 
 
 def evaluate(facts: Facts, on_date: dt.date | None = None, *, rules: RuleBook | None = None,
-             program_ids: list[str] | None = None, include_all: bool = False) -> Assessment:
-    """Assess every programme the facts concern (plus `program_ids`, or all), then apply 从高不重复."""
+             program_ids: list[str] | None = None, include_all: bool = False,
+             informational: bool = False) -> Assessment:
+    """Assess every programme the facts concern (plus `program_ids`, or all), then apply 从高不重复.
+
+    With `informational`, the programmes added by `program_ids` that no fact concerns are listed for
+    reference only: what they offer is shown, but they are not counted in the total.
+    """
     book = rules or default_rules()
     on_date = on_date or facts.application_date or dt.date.today()
     wanted = set(program_ids or ())
@@ -249,11 +256,16 @@ def evaluate(facts: Facts, on_date: dt.date | None = None, *, rules: RuleBook | 
     estimates: list[ProgramEstimate] = []
     for program in book.policy.programs:
         hits = [i for i, p in enumerate(projects) if include_all or concerns(program, facts, p)]
+        reference_only = not hits and program.id in wanted and informational
         if not hits and program.id in wanted:
             hits = [0]
         for i in hits:
             label = projects[i].name or (f"项目{i + 1}" if len(projects) > 1 else "")
-            estimates.append(assess(book, program, facts, projects[i], on_date, label))
+            estimate = assess(book, program, facts, projects[i], on_date, label)
+            if reference_only:
+                estimate.counted = False
+                estimate.trace.append("尚未提供与本项相关的情况，仅列出政策规定供参考，不计入合计")
+            estimates.append(estimate)
     total, total_trace = _no_stacking(estimates, book)
     follow_up = list(dict.fromkeys(q for e in estimates for q in e.questions))
     return Assessment(estimates=estimates, total_ceiling_yuan=total, total_trace=total_trace,
@@ -266,7 +278,7 @@ def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook) -> tuple[int 
     groups: dict[tuple[str, str], list[ProgramEstimate]] = {}
     for e in estimates:
         program = book.program(e.program_id)
-        if e.status != "not_eligible" and e.ceiling_yuan is not None and program.exclusive_group:
+        if e.counted and e.status != "not_eligible" and e.ceiling_yuan is not None and program.exclusive_group:
             groups.setdefault((e.project, program.exclusive_group), []).append(e)
     for (project, _), members in groups.items():
         best = max(members, key=lambda e: e.ceiling_yuan)
@@ -282,7 +294,7 @@ def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook) -> tuple[int 
         total = sum(e.ceiling_yuan for e in counted)
         trace.append("合计 = " + " + ".join(f"{e.title} {yuan(e.ceiling_yuan)}" for e in counted) + f" = {yuan(total)}")
         return total, trace
-    if estimates and all(e.status == "not_eligible" for e in estimates):
+    if estimates and all(e.status == "not_eligible" for e in estimates if e.counted) and any(e.counted for e in estimates):
         return 0, trace
     return None, trace
 

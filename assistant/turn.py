@@ -1,0 +1,133 @@
+"""One chat turn: extract → merge into the session's facts → retrieve → evaluate → compose → reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+
+from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
+from assistant.extraction import extract
+from assistant.reply import ChatReply, Estimate
+from assistant.scope import in_scope
+from assistant.sessions import Session, SessionStore
+from assistant.state import merge
+from eligibility.engine import Assessment, evaluate
+from eligibility.facts import Facts
+from eligibility.rules import RuleBook
+from knowledge.base import KnowledgeBase
+from knowledge.retrieval import HybridSearcher
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+POLICY_DOC_ID = "changsha-ai-2025"
+
+
+class InputError(ValueError):
+    """A message the assistant will not take, with a reason for a person."""
+
+
+def clean_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    if not isinstance(message, str):
+        raise InputError("message must be a string / 消息必须是文本")
+    text = message.replace("\x00", "").strip()
+    if not text:
+        raise InputError("message is empty / 消息不能为空")
+    if len(text) > limit:
+        raise InputError(f"message is longer than {limit} characters / 消息超过 {limit} 个字符")
+    return text
+
+
+class Assistant:
+    def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher, store: SessionStore,
+                 rules: RuleBook | None = None, llm=None, today: Callable[[], dt.date] = dt.date.today,
+                 wechat_chars: int = 300) -> None:
+        self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
+        self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
+
+    # ---- the public calls ---------------------------------------------------------------------
+    def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
+             channel: str | None = None) -> ChatReply:
+        text = clean_message(message)
+        session = self.store.load(session_id) if session_id else self.store.create(user_id, channel)
+        with self.store.lock(session.session_id):
+            if session_id:
+                session = self.store.load(session_id)  # what an earlier turn of this session wrote
+            reply = self._turn(session, text, channel or session.channel)
+            self.store.append_turn(session, text, reply.answer_full or reply.answer)
+        return reply
+
+    def chat_stream(self, message: str, session_id: str | None = None, user_id: str | None = None,
+                    channel: str | None = None) -> Iterator[str | ChatReply]:
+        """The answer in pieces, then the reply object (already stored)."""
+        reply = self.chat(message, session_id, user_id, channel)
+        for line in (reply.answer_full or reply.answer).split("\n"):
+            yield line + "\n"
+        yield reply
+
+    def estimate(self, facts: Facts, on_date: dt.date | None = None) -> Assessment:
+        return evaluate(facts, on_date or facts.application_date or self.today(), rules=self.rules)
+
+    # ---- the turn -----------------------------------------------------------------------------
+    def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
+        extraction = extract(text)
+        state = session.state
+        if not in_scope(text, extraction.has_facts()):
+            return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
+                             citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
+                             facts=_facts_dict(state.facts), language=extraction.language)
+        changed = merge(state, extraction)
+        hits = self.searcher.search(self._query(session, text), 5)
+        quiet = changed or extraction.procedural or extraction.injection
+        informational = [] if quiet else self._programs_of_top_hit(hits)
+        assessment = evaluate(state.facts, state.facts.application_date or self.today(), rules=self.rules,
+                              program_ids=informational, informational=True)
+        state.asked = [name for e in assessment.estimates for name in e.missing_facts][:3]
+        ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, extraction.injection,
+                          self.kb.section, self._validity(extraction.language), self._policy_sections())
+        citations = citations_for(ctx)
+        answer = compose(ctx, citations)
+        composer = "deterministic"
+        if self.llm is not None and not extraction.injection:
+            phrased = self.llm.phrase(text, ctx, citations, answer)
+            if phrased is not None:
+                answer, composer = phrased, "llm"
+        short = shorten(answer, self.wechat_chars) if channel == "wechat" else answer
+        return ChatReply(
+            session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
+            in_scope=True, citations=citations,
+            estimates=[Estimate(**e.model_dump(include=set(Estimate.model_fields))) for e in assessment.estimates],
+            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=assessment.follow_up[:3],
+            facts=_facts_dict(state.facts), language=extraction.language, composer=composer)
+
+    def _policy_sections(self):
+        doc = self.kb.documents.get(POLICY_DOC_ID)
+        return doc.sections if doc else []
+
+    def _validity(self, language: str) -> str:
+        from eligibility.engine import default_rules
+
+        v = (self.rules or default_rules()).policy.validity
+        if language == "zh":
+            return f"按{v.basis}，有效期为 {v.starts} 至 {v.ends}。"
+        return f"Taking the publication date as {v.starts}, the policy is valid from {v.starts} to {v.ends} (three years)."
+
+    def _query(self, session: Session, text: str) -> str:
+        """A short answer ("60万元") is searched together with the question it answers."""
+        if len(text) < 12 and session.turns:
+            previous = next((t.text for t in reversed(session.turns) if t.role == "user"), "")
+            return f"{previous} {text}"
+        return text
+
+    def _programs_of_top_hit(self, hits) -> list[str]:
+        """With no facts to go on, the programmes of the article the question is about, for reference."""
+        if not hits or hits[0].doc_id != POLICY_DOC_ID:
+            return []
+        from eligibility.engine import default_rules
+
+        book = self.rules or default_rules()
+        return [p.id for p in book.policy.programs if p.article == hits[0].article]
+
+
+def _facts_dict(facts: Facts) -> dict:
+    return facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
