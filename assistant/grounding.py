@@ -1,0 +1,56 @@
+"""Check an answer someone else phrased: every figure must be the engine's or a quote's, every article one we have.
+
+This is what makes an LLM safe to use here: a reply stating 5000万 when the engine said 50万, or citing
+an article that was never retrieved, is refused and the deterministic answer is shown instead.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant.amounts import find_amounts, find_percentages
+from assistant.composer import TurnContext
+from assistant.reply import Citation
+from knowledge.parser import cn_to_int
+
+ARTICLE_REF = re.compile(r"第\s*([一二三四五六七八九十百\d]+)\s*条|article\s+(\d+)", re.I)
+BARE_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])|(?<![\d.])\d{5,}(?![\d])")
+
+
+def allowed_figures(ctx: TurnContext, citations: list[Citation]) -> tuple[set[int], set[Decimal]]:
+    texts = [c.quote for c in citations] + [h.passage for h in ctx.hits] + [ctx.validity]
+    amounts: set[int] = set()
+    for e in ctx.assessment.estimates:
+        amounts.update(x for x in (e.ceiling_yuan, e.cap_yuan) if x is not None)
+        texts.extend(e.trace)
+    if ctx.assessment.total_ceiling_yuan is not None:
+        amounts.add(ctx.assessment.total_ceiling_yuan)
+    texts.extend(ctx.assessment.total_trace)
+    rates: set[Decimal] = set()
+    for text in texts:
+        amounts.update(a.yuan for a in find_amounts(text))
+        amounts.update(int(n.replace(",", "")) for n in BARE_NUMBER.findall(text))
+        rates.update(f for f, _, _ in find_percentages(text))
+    return amounts, rates
+
+
+def allowed_articles(ctx: TurnContext, citations: list[Citation]) -> set[str]:
+    return {c.article for c in citations} | {h.article for h in ctx.hits} | {e.article for e in ctx.assessment.estimates}
+
+
+def check(answer: str, ctx: TurnContext, citations: list[Citation]) -> list[str]:
+    """What is wrong with `answer`; empty when every figure and article is grounded."""
+    amounts, rates = allowed_figures(ctx, citations)
+    problems = [f"amount {a.text} ({a.yuan} 元) is not a figure of the engine or the quotes"
+                for a in find_amounts(answer) if a.yuan not in amounts]
+    problems += [f"number {n} is not a figure of the engine or the quotes"
+                 for n in BARE_NUMBER.findall(answer) if int(n.replace(",", "")) not in amounts]
+    problems += [f"percentage {f * 100}% is not in the policy or the calculation"
+                 for f, _, _ in find_percentages(answer) if f not in rates]
+    articles = allowed_articles(ctx, citations)
+    for m in ARTICLE_REF.finditer(answer):
+        number = str(cn_to_int(m.group(1) or m.group(2)))
+        if number not in articles:
+            problems.append(f"article {m.group(0)} was not retrieved")
+    return problems

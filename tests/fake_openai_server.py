@@ -1,0 +1,61 @@
+"""A real OpenAI-compatible HTTP server for the tests (chat completions, streaming or not).
+
+    python fake_openai_server.py PORT MODE REQUEST_LOG
+MODE: honest (returns the draft it was given, reworded), liar (says 5000万 and cites 第十二条),
+wrong-article (honest but cites an article never retrieved), broken (HTTP 500).
+"""
+
+import json
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, MODE, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+
+def answer_for(body: dict) -> str:
+    material = json.loads(body["messages"][-1]["content"])
+    if MODE == "liar":
+        return "根据第十二条，您的企业可以获得5000万元奖励，请尽快申报。"
+    if MODE == "wrong-article":
+        return "整理如下：\n" + material["draft_answer"] + "\n另可参考第十二条。"
+    return "整理如下：\n" + material["draft_answer"]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(LOG, "a", encoding="utf-8") as f:
+            f.write(json.dumps(body, ensure_ascii=False) + "\n")
+        if MODE == "broken":
+            self.send_response(500)
+            self.end_headers()
+            return
+        text = answer_for(body)
+        base = {"id": "chatcmpl-test", "created": int(time.time()), "model": body.get("model", "test")}
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for i in range(0, len(text), 20):
+                chunk = {**base, "object": "chat.completion.chunk",
+                         "choices": [{"index": 0, "delta": {"content": text[i:i + 20]}, "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            done = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+            return
+        payload = {**base, "object": "chat.completion", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
