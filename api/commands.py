@@ -151,3 +151,25 @@ def cmd_estimate(args) -> int:
     for step in assessment.total_trace:
         print(f"  - {step}")
     return 0
+
+
+def cmd_serve(args) -> int:
+    import logging
+
+    import uvicorn
+
+    from assistant.runtime import open_knowledge
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    knowledge = open_knowledge(settings)  # builds the index once, before any worker starts
+    if args.workers > 1:
+        uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, access_log=False)
+        return 0
+    from api.app import create_app
+    from assistant.runtime import open_assistant
+
+    app = create_app(settings, open_assistant(settings, knowledge))
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    return 0

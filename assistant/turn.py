@@ -47,12 +47,17 @@ class Assistant:
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
-             channel: str | None = None) -> ChatReply:
+             channel: str | None = None, history: list[str] | None = None) -> ChatReply:
+        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts."""
         text = clean_message(message)
         session = self.store.load(session_id) if session_id else self.store.create(user_id, channel)
         with self.store.lock(session.session_id):
             if session_id:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
+            for earlier in history or []:
+                extraction = extract(earlier)
+                if in_scope(earlier, extraction.has_facts()):
+                    merge(session.state, extraction)
             reply = self._turn(session, text, channel or session.channel)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
         return reply

@@ -59,3 +59,54 @@ def searcher(policy_kb):
     from knowledge.retrieval import HybridSearcher
 
     return HybridSearcher(policy_kb)
+
+
+class LiveServer:
+    """`policy-assistant serve` in its own process, on a free loopback port."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, log_path: Path | None = None) -> None:
+        import os
+
+        self.data_dir, self.port = data_dir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or data_dir.parent / f"server-{self.port}.log"
+        self.env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> "LiveServer":
+        import urllib.request
+
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([str(VENV_BIN / "policy-assistant"), "serve", "--host", "127.0.0.1",
+                                         "--port", str(self.port)], env=self.env, stdout=log, stderr=log)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError("server did not become healthy")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill() if kill else self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(policy_kb):
+    """A data folder with the index already built; servers start from copies of it."""
+    return policy_kb.data_dir
+
+
+@pytest.fixture
+def fresh_data_dir(built_data_dir, tmp_path):
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(built_data_dir, target, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
+    return target
