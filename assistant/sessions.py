@@ -50,6 +50,7 @@ class SessionStore(Protocol):
     def create(self, user_id: str | None, channel: str | None) -> Session: ...
     def load(self, session_id: str) -> Session: ...
     def append_turn(self, session: Session, user_text: str, reply_text: str) -> None: ...
+    def save_state(self, session: Session) -> None: ...
     def lock(self, session_id: str): ...
 
 
@@ -124,6 +125,12 @@ class SQLiteSessionStore:
                 raise
         session.turns += [user_turn, reply_turn]
 
+    def save_state(self, session: Session) -> None:
+        """Facts corrected outside a chat turn (the web UI's facts panel)."""
+        with self._write:
+            self._conn.execute("UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?",
+                               (session.state.model_dump_json(), now_iso(), session.session_id))
+
 
 class RedisSessionStore:
     """The same on Redis: a hash per session and a list of its turns; for several servers sharing sessions."""
@@ -165,6 +172,9 @@ class RedisSessionStore:
         pipe.hset(self._key(session.session_id, "meta"), "state", session.state.model_dump_json())
         pipe.execute()
         session.turns += [user_turn, reply_turn]
+
+    def save_state(self, session: Session) -> None:
+        self._redis.hset(self._key(session.session_id, "meta"), "state", session.state.model_dump_json())
 
 
 def open_store(data_dir: Path, session_url: str | None) -> SessionStore:

@@ -70,8 +70,17 @@ class Assistant:
             yield line + "\n"
         yield reply
 
-    def estimate(self, facts: Facts, on_date: dt.date | None = None) -> Assessment:
-        return evaluate(facts, on_date or facts.application_date or self.today(), rules=self.rules)
+    def estimate(self, facts: Facts, on_date: dt.date | None = None, program_ids: list[str] | None = None) -> Assessment:
+        return evaluate(facts, on_date or facts.application_date or self.today(), rules=self.rules, program_ids=program_ids)
+
+    def correct_facts(self, session_id: str, facts: Facts) -> Assessment:
+        """Replace a session's facts (a person corrected what we understood) and assess them again."""
+        with self.store.lock(session_id):
+            session = self.store.load(session_id)
+            session.state.facts = facts
+            session.state.last_amount = None
+            self.store.save_state(session)
+        return self.estimate(facts)
 
     # ---- the turn -----------------------------------------------------------------------------
     def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:

@@ -1,0 +1,82 @@
+"""Against a real server process: the official openai client, schemathesis, and a killed server's sessions."""
+
+import json
+import subprocess
+import urllib.request
+
+import pytest
+from conftest import VENV_BIN, LiveServer
+
+
+def post(url, payload):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, built_data_dir):
+    import shutil
+
+    data = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(built_data_dir, data, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
+    live = LiveServer(data).start()
+    yield live
+    live.stop()
+
+
+def test_the_official_openai_client(server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=server.url + "/v1", api_key="unused")
+    completion = client.chat.completions.create(model="changsha-policy-assistant", messages=[
+        {"role": "user", "content": "我们做AR眼镜，新品销售增量600万元，能拿多少？"}])
+    assert "600,000 元" in completion.choices[0].message.content
+    extra = completion.model_extra["policy_assistant"]
+    assert extra["estimates"][0]["ceiling_yuan"] == 600_000 and extra["citations"]
+    stream = client.chat.completions.create(model="x", stream=True, messages=[{"role": "user", "content": "政策有效期多久"}])
+    pieces, last = [], None
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            pieces.append(chunk.choices[0].delta.content)
+        last = chunk
+    assert "有效期3年" in "".join(pieces)
+    assert last.choices[0].finish_reason == "stop" and last.model_extra["policy_assistant"]["in_scope"] is True
+
+
+def test_schemathesis_finds_no_server_error(server, tmp_path):
+    report = tmp_path / "events.ndjson"
+    result = subprocess.run(
+        [str(VENV_BIN / "schemathesis"), "run", server.url + "/openapi.json",
+         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+         "--max-examples", "140", "--seed", "7", "--workers", "2", "--suppress-health-check", "all",
+         "--report", "ndjson", "--report-ndjson-path", str(report)],
+        capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    log = server.log_path.read_text(errors="replace")
+    requests = sum(1 for line in log.splitlines() if "policy_assistant.access" in line and '"' in line)
+    assert requests >= 1000, f"only {requests} requests were generated"
+    assert get(server.url + "/healthz")["status"] == "ok"
+
+
+def test_turns_survive_a_killed_server(fresh_data_dir):
+    first = LiveServer(fresh_data_dir).start()
+    try:
+        reply = post(first.url + "/v1/chat", {"message": "机器人新品销售增量800万", "user_id": "u1"})
+        post(first.url + "/v1/chat", {"message": "刚才说错了，是900万", "session_id": reply["session_id"]})
+    finally:
+        first.stop(kill=True)
+    second = LiveServer(fresh_data_dir).start()
+    try:
+        session = get(f"{second.url}/v1/sessions/{reply['session_id']}")
+        assert [t["text"] for t in session["turns"] if t["role"] == "user"] == ["机器人新品销售增量800万", "刚才说错了，是900万"]
+        assert session["facts"]["projects"][0]["new_product_sales_increment_yuan"] == 9_000_000
+        again = post(second.url + "/v1/chat", {"message": "能拿多少", "session_id": reply["session_id"]})
+        assert again["estimates"][0]["ceiling_yuan"] == 900_000
+    finally:
+        second.stop()
