@@ -91,11 +91,15 @@ class Assistant:
                              citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
                              facts=_facts_dict(state.facts), language=extraction.language)
         changed = merge(state, extraction)
-        hits = self.searcher.search(self._query(session, text), 5)
+        # an award turn cites the programmes' own quotes; the search is run only where its hits are used
+        need_hits = not changed or extraction.procedural or self.llm is not None
+        hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
         quiet = changed or extraction.procedural or extraction.injection
         informational = [] if quiet else self._programs_of_top_hit(hits)
         assessment = evaluate(state.facts, state.facts.application_date or self.today(), rules=self.rules,
                               program_ids=informational, informational=True)
+        if not assessment.estimates and not hits:
+            hits = self.searcher.search(self._query(session, text), 5)
         state.asked = [name for e in assessment.estimates for name in e.missing_facts][:3]
         ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, extraction.injection,
                           self.kb.section, self._validity(extraction.language), self._policy_sections())

@@ -1,0 +1,16 @@
+"""`make bench`: every benchmark, one after the other (they share 2 cores; never in parallel)."""
+
+from benchmarks import api_load, engine_bench, knowledge_bench, turn_bench
+
+
+def main() -> None:
+    engine_bench.main()
+    turn_bench.main("e5,use")
+    turn_bench.main("use")
+    api_load.main(1)
+    api_load.main(2)
+    knowledge_bench.main(1000)
+
+
+if __name__ == "__main__":
+    main()
