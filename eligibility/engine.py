@@ -210,28 +210,27 @@ def _apply_received(reading: _Reading, program: Program, ceiling: int, art: str)
                          f"是否已经获得过“{program.title}”？")
         elif total > 0:
             reading.failures.append(f"本项为一次性奖励，已获得 {yuan(total)}，不能再次享受（{art}）")
-    if program.annual_cap_yuan:
-        if this_year is None:
-            reading.need(f"awards_received.{program.id}.this_year_yuan", "今年已获本项奖励金额",
-                         f"今年是否已经获得过“{program.title}”？金额是多少？")
-        else:
-            left = program.annual_cap_yuan - this_year
-            if left <= 0:
-                reading.failures.append(f"今年已获 {yuan(this_year)}，已达每年上限 {yuan(program.annual_cap_yuan)}（{art}）")
-            elif left < ceiling:
-                reading.trace.append(f"每年上限 {yuan(program.annual_cap_yuan)} − 今年已获 {yuan(this_year)} = {yuan(left)}，按 {yuan(left)} 计（{art}）")
-                ceiling = left
-    if program.cumulative_cap_yuan:
-        if total is None:
-            reading.need(f"awards_received.{program.id}.total_yuan", "此前累计已获本项奖励金额",
-                         f"此前累计已经获得“{program.title}”多少元？")
-        else:
-            left = program.cumulative_cap_yuan - total
-            if left <= 0:
-                reading.failures.append(f"累计已获 {yuan(total)}，已达累计上限 {yuan(program.cumulative_cap_yuan)}（{art}）")
-            elif left < ceiling:
-                reading.trace.append(f"累计上限 {yuan(program.cumulative_cap_yuan)} − 累计已获 {yuan(total)} = {yuan(left)}，按 {yuan(left)} 计（{art}）")
-                ceiling = left
+    for cap, got, words in ((program.annual_cap_yuan, this_year, ("每年上限", "今年", "今年", "this_year_yuan")),
+                            (program.cumulative_cap_yuan, total, ("累计上限", "累计", "此前累计", "total_yuan"))):
+        if cap:
+            ceiling = _within_cap(reading, program, ceiling, cap, got, words, art)
+    return ceiling
+
+
+def _within_cap(reading: _Reading, program: Program, ceiling: int, cap: int, received: int | None,
+                words: tuple[str, str, str, str], art: str) -> int:
+    """What is left under one cap: the cap minus what was received; unknown received is a missing fact."""
+    cap_name, period, asked_as, part = words
+    if received is None:
+        reading.need(f"awards_received.{program.id}.{part}", f"{asked_as}已获本项奖励金额",
+                     f"{asked_as}已经获得“{program.title}”多少元？")
+        return ceiling
+    left = cap - received
+    if left <= 0:
+        reading.failures.append(f"{period}已获 {yuan(received)}，已达{cap_name} {yuan(cap)}（{art}）")
+    elif left < ceiling:
+        reading.trace.append(f"{cap_name} {yuan(cap)} − {period}已获 {yuan(received)} = {yuan(left)}，按 {yuan(left)} 计（{art}）")
+        return left
     return ceiling
 
 

@@ -3,6 +3,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,34 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> 
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"nothing listening on {port} after {timeout}s")
+
+
+@contextmanager
+def running(command: list[str], port: int):
+    """A server process for the length of a fixture, listening on `port` on loopback."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def copy_index(built: Path, target: Path) -> Path:
+    """A copy of a built data folder, without its sessions."""
+    import shutil
+
+    shutil.copytree(built, target, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, built_data_dir):
+    """One `policy-assistant serve` for a test module, started from a copy of the built index."""
+    live = LiveServer(copy_index(built_data_dir, tmp_path_factory.mktemp("live") / "data")).start()
+    yield live
+    live.stop()
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +134,4 @@ def built_data_dir(policy_kb):
 
 @pytest.fixture
 def fresh_data_dir(built_data_dir, tmp_path):
-    import shutil
-
-    target = tmp_path / "data"
-    shutil.copytree(built_data_dir, target, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
-    return target
+    return copy_index(built_data_dir, tmp_path / "data")

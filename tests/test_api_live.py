@@ -4,7 +4,6 @@ import json
 import subprocess
 import urllib.request
 
-import pytest
 from conftest import VENV_BIN, LiveServer
 
 
@@ -19,21 +18,10 @@ def get(url):
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, built_data_dir):
-    import shutil
-
-    data = tmp_path_factory.mktemp("live") / "data"
-    shutil.copytree(built_data_dir, data, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
-    live = LiveServer(data).start()
-    yield live
-    live.stop()
-
-
-def test_the_official_openai_client(server):
+def test_the_official_openai_client(live_server):
     from openai import OpenAI
 
-    client = OpenAI(base_url=server.url + "/v1", api_key="unused")
+    client = OpenAI(base_url=live_server.url + "/v1", api_key="unused")
     completion = client.chat.completions.create(model="changsha-policy-assistant", messages=[
         {"role": "user", "content": "我们做AR眼镜，新品销售增量600万元，能拿多少？"}])
     assert "600,000 元" in completion.choices[0].message.content
@@ -49,19 +37,19 @@ def test_the_official_openai_client(server):
     assert last.choices[0].finish_reason == "stop" and last.model_extra["policy_assistant"]["in_scope"] is True
 
 
-def test_schemathesis_finds_no_server_error(server, tmp_path):
+def test_schemathesis_finds_no_server_error(live_server, tmp_path):
     report = tmp_path / "events.ndjson"
     result = subprocess.run(
-        [str(VENV_BIN / "schemathesis"), "run", server.url + "/openapi.json",
+        [str(VENV_BIN / "schemathesis"), "run", live_server.url + "/openapi.json",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
          "--max-examples", "140", "--seed", "7", "--workers", "2", "--suppress-health-check", "all",
          "--report", "ndjson", "--report-ndjson-path", str(report)],
         capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    log = server.log_path.read_text(errors="replace")
+    log = live_server.log_path.read_text(errors="replace")
     requests = sum(1 for line in log.splitlines() if "policy_assistant.access" in line and '"' in line)
     assert requests >= 1000, f"only {requests} requests were generated"
-    assert get(server.url + "/healthz")["status"] == "ok"
+    assert get(live_server.url + "/healthz")["status"] == "ok"
 
 
 def test_turns_survive_a_killed_server(fresh_data_dir):

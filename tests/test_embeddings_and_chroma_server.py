@@ -1,10 +1,9 @@
 """A sentence-transformers model loaded by local path, and the same retrieval against a real Chroma server."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN, free_port, wait_for_port
+from conftest import VENV_BIN, free_port, running
 
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import SentenceTransformerEmbeddings, load_embedder
@@ -41,16 +40,9 @@ def test_missing_model_path_is_a_clear_error():
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     port = free_port()
-    process = subprocess.Popen(
-        [str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process)
+    with running([str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+                  "--host", "127.0.0.1", "--port", str(port)], port):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

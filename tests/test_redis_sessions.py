@@ -1,10 +1,9 @@
 """Sessions on Redis (POLICY_SESSION_URL), against a real redis-server the test starts on loopback."""
 
 import shutil
-import subprocess
 
 import pytest
-from conftest import free_port, wait_for_port
+from conftest import free_port, running
 
 from assistant.sessions import RedisSessionStore, SessionNotFound
 from assistant.turn import Assistant
@@ -16,14 +15,9 @@ def redis_url(tmp_path_factory):
     if server is None:
         pytest.fail("redis-server is not installed (.ci/run installs it)")
     port = free_port()
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process)
+    with running([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                  "--dir", str(tmp_path_factory.mktemp("redis"))], port):
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_conversation_on_redis_survives_a_new_store(policy_kb, searcher, redis_url):

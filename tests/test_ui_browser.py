@@ -5,21 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, built_data_dir):
-    data = tmp_path_factory.mktemp("ui") / "data"
-    shutil.copytree(built_data_dir, data, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
-    live = LiveServer(data).start()
-    yield live
-    live.stop()
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +24,10 @@ def browser():
         instance.close()
 
 
-def open_page(browser, server, **context):
+def open_page(browser, live_server, **context):
     page = browser.new_context(locale="zh-CN", **context).new_page()
     page.set_default_timeout(30_000)
-    page.goto(server.url + "/", wait_until="load")
+    page.goto(live_server.url + "/", wait_until="load")
     page.get_by_label("您的问题").wait_for()
     return page
 
@@ -48,9 +38,9 @@ def ask(page, question):
     page.locator("#send").click()
 
 
-def test_ask_and_see_answer_citation_and_estimate(browser, server):
+def test_ask_and_see_answer_citation_and_estimate(browser, live_server):
     ARTIFACTS.mkdir(exist_ok=True)
-    page = open_page(browser, server, viewport={"width": 1280, "height": 1000})
+    page = open_page(browser, live_server, viewport={"width": 1280, "height": 1000})
     ask(page, "我们做智能可穿戴设备，今年新产品销售增量500万元，能拿多少奖励？")
     page.locator("#chat-history").get_by_text(re.compile("最高可获 500,000 元")).first.wait_for()
     page.locator("#citations").get_by_text("按照销售增量的10%").first.wait_for()
@@ -64,8 +54,8 @@ def test_ask_and_see_answer_citation_and_estimate(browser, server):
     page.locator("#facts").get_by_text("5,000,000").filter(visible=True).first.wait_for()
 
 
-def test_correct_a_fact(browser, server):
-    page = open_page(browser, server, viewport={"width": 1280, "height": 1000})
+def test_correct_a_fact(browser, live_server):
+    page = open_page(browser, live_server, viewport={"width": 1280, "height": 1000})
     page.locator("#new-session").click()
     ask(page, "我们做智能机器人，新品销售增量700万元")
     page.locator("#estimates").get_by_text("700,000").filter(visible=True).first.wait_for()
@@ -79,8 +69,8 @@ def test_correct_a_fact(browser, server):
     page.screenshot(path=str(ARTIFACTS / "correct-fact.png"), full_page=True)
 
 
-def test_calculator(browser, server):
-    page = open_page(browser, server, viewport={"width": 1280, "height": 1000})
+def test_calculator(browser, live_server):
+    page = open_page(browser, live_server, viewport={"width": 1280, "height": 1000})
     page.get_by_role("tab", name="奖励计算器").click()
     field = page.get_by_label("新产品销售增量（元）")
     field.wait_for()
@@ -94,15 +84,15 @@ def test_calculator(browser, server):
     page.screenshot(path=str(ARTIFACTS / "calculator.png"), full_page=True)
 
 
-def test_policy_text_tab(browser, server):
-    page = open_page(browser, server, viewport={"width": 1280, "height": 1000})
+def test_policy_text_tab(browser, live_server):
+    page = open_page(browser, live_server, viewport={"width": 1280, "height": 1000})
     page.get_by_role("tab", name="政策原文").click()
     page.get_by_text("第九条 强化金融政策保障").click()
     page.get_by_text("市发展改革委、市财政局、市金融管理局").first.wait_for()
 
 
-def test_phone_viewport(browser, server):
-    page = open_page(browser, server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+def test_phone_viewport(browser, live_server):
+    page = open_page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                      device_scale_factor=2)
     ask(page, "平台运营补贴连续拿几年，总共封顶多少")
     page.locator("#citations").get_by_text("每个平台累计奖励不超过200万元").first.wait_for()
