@@ -170,7 +170,7 @@ def _family(clause: str, start: int, end: int) -> str | None:
                 best, best_at = family, m.end()
     if best:
         return best
-    after = clause[end:end + 10]
+    after = clause[end:end + 24]  # 500万的销售增量; "2 million yuan on model purchases"
     return next((family for family, pattern in P.AMOUNT_CONTEXT if pattern.search(after)), None)
 
 

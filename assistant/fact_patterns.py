@@ -35,9 +35,9 @@ BOOLEAN_FACTS: list[tuple[str, re.Pattern]] = [
     ("national_enterprise_library", R(r"(国家级)?(数字经济)?(创新型)?企业(库|名录)|enterprise (library|list)")),
     ("national_excellent_case_or_pilot", R(r"(国家级|国家)[^。；]{0,14}(优秀案例|试点|典型案例)|(数据集|数据标注)[^。；]{0,10}(优秀案例|试点)|excellent case|national pilot")),
     ("benchmark_scenario", R(r"标杆(型)?场景|标杆(案例|项目)|示范(案例|场景)|benchmark scenario")),
-    ("scenario_builder", R(r"建设方|承建|作为建设|scenario builder|we built")),
+    ("scenario_builder", R(r"建设方|承建|作为建设|scenario builder|built the scenario")),
     ("seeks_financing", R(r"贷款|信贷|银行|融资|授信|投资基金|产业基金|政府基金|引导基金|基金|国债|专项债|债券|loan|credit|bank|fund|bond")),
-    ("talent_introduction", R(r"人才|科学家|专家团队|团队引进|引进[^。；]{0,6}团队|talent|scientist")),
+    ("talent_introduction", R(r"人才(?!实训|培训|基地|培育|培养|就业)|科学家|专家团队|团队引进|引进[^。；]{0,6}团队|talent(?! training)|scientist")),
     ("talent_achievements_significant", R(r"(转化)?成果(显著|突出)")),
 ]
 
