@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
+import threading
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -156,7 +158,26 @@ def _default_rules():
     return default_rules()
 
 
+def import_ui_in_background() -> threading.Thread:
+    """Gradio takes ~5 s to import: do it beside the model loading, not after it."""
+    thread = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up_in_background(assistant: Assistant) -> None:
+    """Load the word segmenter and the lazy model weights while the server starts answering."""
+    threading.Thread(target=assistant.searcher.warm_up, daemon=True, name="warm-up").start()
+
+
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory` and the workers of `policy-assistant serve`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app()
+    ui = import_ui_in_background()
+    from assistant.runtime import open_assistant
+
+    assistant = open_assistant(Settings.from_env())
+    ui.join()
+    app = create_app(assistant=assistant)
+    warm_up_in_background(assistant)
+    return app

@@ -158,18 +158,20 @@ def cmd_serve(args) -> int:
 
     import uvicorn
 
-    from assistant.runtime import open_knowledge
+    from api.app import create_app, import_ui_in_background, warm_up_in_background
+    from assistant.runtime import open_assistant, open_knowledge
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    knowledge = open_knowledge(settings)  # builds the index once, before any worker starts
     if args.workers > 1:
+        open_knowledge(settings)  # builds the index once, before any worker starts
         uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, access_log=False)
         return 0
-    from api.app import create_app
-    from assistant.runtime import open_assistant
-
-    app = create_app(settings, open_assistant(settings, knowledge))
+    ui = import_ui_in_background()
+    assistant = open_assistant(settings)
+    ui.join()
+    app = create_app(settings, assistant)
+    warm_up_in_background(assistant)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False)
     return 0

@@ -16,13 +16,19 @@ class Knowledge:
     searcher: HybridSearcher
 
 
-def open_knowledge(settings: Settings, ensure_corpus: bool = True) -> Knowledge:
-    """Open the index in `settings.data_dir`, building it from the bundled corpus when missing or stale."""
+def open_knowledge(settings: Settings, ensure_corpus: bool = True, warm: bool = False) -> Knowledge:
+    """Open the index in `settings.data_dir`, building it from the bundled corpus when missing or stale.
+
+    `warm`: run one search now (the CLI's one-shot commands); a server warms up in the background instead.
+    """
     kb = KnowledgeBase(settings.data_dir, load_embedders(settings.embeddings),
                        chroma_url=settings.chroma_url, collection_prefix=settings.chroma_collection)
     if ensure_corpus:
         kb.ensure_corpus()
-    return Knowledge(kb, HybridSearcher(kb))
+    searcher = HybridSearcher(kb)
+    if warm:
+        searcher.warm_up()
+    return Knowledge(kb, searcher)
 
 
 def open_assistant(settings: Settings, knowledge: Knowledge | None = None):

@@ -12,10 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from knowledge.base import KnowledgeBase
 from knowledge.glossary import Glossary, load_glossary
@@ -57,6 +53,10 @@ class HybridSearcher:
         self._bigrams.build(self._ids, [self.kb.tokens(i)["bigrams"] for i in self._ids])
         self._doc_of = np.array([self.kb.chunks[i].doc_id for i in self._ids])
         self._revision = self.kb.revision
+
+    def warm_up(self) -> None:
+        """Load what the first search would load (word segmenter, model weights, keyword indexes)."""
+        self.search("人工智能产业政策奖励", 1)
 
     def search(self, query: str, top_k: int = 5, doc_id: str | None = None) -> list[Hit]:
         """Sections best first, each with the chunk that matched best."""
@@ -102,19 +102,3 @@ class HybridSearcher:
                             responsible_units=list(section.responsible_units)))
         hits.sort(key=lambda h: -h.score)
         return hits[:top_k]
-
-
-class PolicyRetriever(BaseRetriever):
-    """The same search as a langchain retriever: one `Document` per section, metadata naming its source."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    searcher: HybridSearcher
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        return [
-            LCDocument(page_content=hit.text, metadata={
-                "doc_id": hit.doc_id, "article": hit.article, "title": hit.title, "score": hit.score,
-                "passage": hit.passage, "responsible_units": hit.responsible_units})
-            for hit in self.searcher.search(query, self.k)
-        ]

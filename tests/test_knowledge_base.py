@@ -8,7 +8,8 @@ from conftest import CORPUS_FILE, FIXTURES
 
 from knowledge.base import KnowledgeBase
 from knowledge.errors import IngestError
-from knowledge.retrieval import HybridSearcher, PolicyRetriever
+from knowledge.langchain_retriever import PolicyRetriever
+from knowledge.retrieval import HybridSearcher
 
 
 @pytest.fixture(scope="module")
