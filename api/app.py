@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             raise ApiError(422, "invalid_request", f"unknown program_ids: {', '.join(unknown)}", ["program_ids"])
         result = evaluate(body.facts, on_date, rules=assistant.rules, program_ids=body.program_ids)
         return EstimateResponse(
-            estimates=[Estimate(**e.model_dump(include=set(Estimate.model_fields))) for e in result.estimates],
+            estimates=[Estimate.from_engine(e) for e in result.estimates],
             total_ceiling_yuan=result.total_ceiling_yuan, follow_up=result.follow_up, on_date=result.on_date,
             total_trace=result.total_trace)
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import logging
 
+from pydantic import ValidationError
+
+from assistant.amounts import find_amounts
 from assistant.composer import TurnContext
 from assistant.grounding import check
 from assistant.reply import Citation
+from eligibility.facts import Facts, ProjectFacts, field_info
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +59,68 @@ class LLMComposer:
             log.warning("LLM answer refused, using the deterministic answer: %s", "; ".join(problems))
             return None
         return answer
+
+
+EXTRACT_PROMPT = (
+    "从企业的话里提取事实，只输出一个 JSON 对象，键只能取自下表，没有提到的键不要输出，不要猜测："
+    "{fields}。金额一律换算成整数元。"
+)
+LLM_FACTS = [n for n in ProjectFacts.model_fields if n not in {"name", "awards_received"}] + ["applicant_kind"]
+
+
+class LLMExtractor:
+    """Facts the rules missed, from an OpenAI-compatible model in JSON mode; validated, and never trusted alone.
+
+    Its output only fills facts the deterministic extractor left unknown, passes the Facts model's validation,
+    and an amount is taken only when the same amount stands in the message itself.
+    """
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, timeout_s: int = 30) -> None:
+        from langchain_openai import ChatOpenAI
+
+        self._chat = ChatOpenAI(base_url=base_url, model=model, api_key=api_key or "not-needed", timeout=timeout_s,
+                                max_retries=0, temperature=0, model_kwargs={"response_format": {"type": "json_object"}})
+        described = "；".join(f"{n}（{field_info(n)[0]}）" for n in LLM_FACTS)
+        self._system = EXTRACT_PROMPT.format(fields=described)
+
+    def extract(self, message: str) -> dict:
+        try:
+            raw = self._chat.invoke([("system", self._system), ("human", message)]).content
+            data = json.loads(raw if isinstance(raw, str) else "")
+        except Exception as exc:  # transport, protocol or JSON: the deterministic facts stand alone
+            log.warning("LLM extraction failed: %s", exc.__class__.__name__)
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        said = {a.yuan for a in find_amounts(message)}
+        accepted = {}
+        for name, value in data.items():
+            if name not in LLM_FACTS or value is None:
+                continue
+            if name.endswith("_yuan") and value not in said:
+                log.warning("LLM extraction: %s=%r is not an amount of the message; dropped", name, value)
+                continue
+            model = Facts if name in Facts.model_fields else ProjectFacts
+            try:
+                model.model_validate({name: value})
+            except ValidationError:
+                log.warning("LLM extraction: %s=%r is not a valid value; dropped", name, value)
+                continue
+            accepted[name] = value
+        return accepted
+
+
+def fill_gaps(extraction, llm_facts: dict) -> None:
+    """Add what the LLM found to a deterministic `Extraction`, never replacing what the rules found."""
+    if not llm_facts or extraction.injection:
+        return
+    from assistant.extraction import ProjectUpdate
+
+    if not extraction.projects:
+        extraction.projects.append(ProjectUpdate())
+    target = next((p for p in extraction.projects if not p.is_empty()), extraction.projects[0])
+    for name, value in llm_facts.items():
+        if name == "applicant_kind":
+            extraction.enterprise.setdefault(name, value)
+        elif not any(name in p.facts for p in extraction.projects):
+            target.facts[name] = value

@@ -27,6 +27,11 @@ class Estimate(BaseModel):
     project: str = ""
     responsible_unit: str = ""
 
+    @classmethod
+    def from_engine(cls, estimate) -> Estimate:
+        """The reply's view of an engine `ProgramEstimate`: the contract's fields and a few more."""
+        return cls(**estimate.model_dump(include=set(cls.model_fields)))
+
 
 class ChatReply(BaseModel):
     session_id: str

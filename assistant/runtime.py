@@ -37,10 +37,12 @@ def open_assistant(settings: Settings, knowledge: Knowledge | None = None):
     from assistant.turn import Assistant
 
     knowledge = knowledge or open_knowledge(settings)
-    llm = None
+    llm = extractor = None
     if settings.llm_base_url and settings.llm_model:
-        from assistant.llm import LLMComposer
+        from assistant.llm import LLMComposer, LLMExtractor
 
-        llm = LLMComposer(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+        args = (settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
+        llm, extractor = LLMComposer(*args), LLMExtractor(*args)
     store = open_store(settings.data_dir, settings.session_url)
-    return Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars)
+    return Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars,
+                     llm_extractor=extractor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
 from assistant.extraction import extract
@@ -41,9 +41,10 @@ def clean_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 class Assistant:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher, store: SessionStore,
                  rules: RuleBook | None = None, llm=None, today: Callable[[], dt.date] = dt.date.today,
-                 wechat_chars: int = 300) -> None:
+                 wechat_chars: int = 300, llm_extractor=None) -> None:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
+        self.llm_extractor = llm_extractor
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
@@ -62,14 +63,6 @@ class Assistant:
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
         return reply
 
-    def chat_stream(self, message: str, session_id: str | None = None, user_id: str | None = None,
-                    channel: str | None = None) -> Iterator[str | ChatReply]:
-        """The answer in pieces, then the reply object (already stored)."""
-        reply = self.chat(message, session_id, user_id, channel)
-        for line in (reply.answer_full or reply.answer).split("\n"):
-            yield line + "\n"
-        yield reply
-
     def estimate(self, facts: Facts, on_date: dt.date | None = None, program_ids: list[str] | None = None) -> Assessment:
         return evaluate(facts, on_date or facts.application_date or self.today(), rules=self.rules, program_ids=program_ids)
 
@@ -85,6 +78,10 @@ class Assistant:
     # ---- the turn -----------------------------------------------------------------------------
     def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
         extraction = extract(text)
+        if self.llm_extractor is not None and not extraction.injection:
+            from assistant.llm import fill_gaps
+
+            fill_gaps(extraction, self.llm_extractor.extract(text))
         state = session.state
         if not in_scope(text, extraction.has_facts()):
             return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
@@ -114,7 +111,7 @@ class Assistant:
         return ChatReply(
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
-            estimates=[Estimate(**e.model_dump(include=set(Estimate.model_fields))) for e in assessment.estimates],
+            estimates=[Estimate.from_engine(e) for e in assessment.estimates],
             total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=assessment.follow_up[:3],
             facts=_facts_dict(state.facts), language=extraction.language, composer=composer)
 

@@ -2,7 +2,8 @@
 
     python fake_openai_server.py PORT MODE REQUEST_LOG
 MODE: honest (returns the draft it was given, reworded), liar (says 5000万 and cites 第十二条),
-wrong-article (honest but cites an article never retrieved), broken (HTTP 500).
+wrong-article (honest but cites an article never retrieved), broken (HTTP 500);
+extract-honest / extract-liar answer fact-extraction requests (JSON mode) truly or with invented values.
 """
 
 import json
@@ -13,7 +14,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PORT, MODE, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
 
+EXTRACTED = {
+    "extract-honest": {"product_category": "smart_hardware", "new_product_sales_increment_yuan": 3_000_000},
+    "extract-liar": {"product_category": "smart_hardware", "new_product_sales_increment_yuan": 50_000_000,
+                     "model_registered": "maybe", "made_up_fact": True},
+}
+
+
 def answer_for(body: dict) -> str:
+    if body["messages"][0]["content"].startswith("从企业的话里提取事实"):
+        return json.dumps(EXTRACTED.get(MODE, {}), ensure_ascii=False)
     material = json.loads(body["messages"][-1]["content"])
     if MODE == "liar":
         return "根据第十二条，您的企业可以获得5000万元奖励，请尽快申报。"

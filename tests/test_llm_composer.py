@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, wait_for_port
 
-from assistant.llm import LLMComposer
+from assistant.llm import LLMComposer, LLMExtractor
 from assistant.sessions import SQLiteSessionStore
 from assistant.turn import Assistant
 
@@ -74,3 +74,38 @@ def test_a_failing_llm_falls_back(policy_kb, searcher, tmp_path, llm_server):
 def test_an_unreachable_llm_falls_back(policy_kb, searcher, tmp_path):
     reply = make(policy_kb, searcher, tmp_path, f"http://127.0.0.1:{free_port()}/v1").chat(QUESTION)
     assert reply.composer == "deterministic"
+
+
+VAGUE = "我们的产品是一款会聊天的桌面小伙伴，今年新品比去年多卖了300万"
+
+
+def with_extractor(policy_kb, searcher, tmp_path, base_url):
+    return Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3"),
+                     llm_extractor=LLMExtractor(base_url, "test-model", None, timeout_s=10))
+
+
+def test_without_an_llm_the_rules_do_not_guess_the_category(policy_kb, searcher, tmp_path):
+    reply = Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3")).chat(VAGUE)
+    hardware = {e.program_id: e for e in reply.estimates}["smart-hardware-new-product"]
+    assert hardware.status == "needs_info" and "产品类别" in hardware.missing
+
+
+@pytest.mark.parametrize("llm_server", ["extract-honest"], indirect=True)
+def test_an_llm_extractor_fills_what_the_rules_missed(policy_kb, searcher, tmp_path, llm_server):
+    url, log = llm_server
+    reply = with_extractor(policy_kb, searcher, tmp_path, url).chat(VAGUE)
+    hardware = {e.program_id: e for e in reply.estimates}["smart-hardware-new-product"]
+    assert hardware.status == "eligible" and hardware.ceiling_yuan == 300_000
+    sent = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert sent["response_format"] == {"type": "json_object"}
+
+
+@pytest.mark.parametrize("llm_server", ["extract-liar"], indirect=True)
+def test_an_llm_extractor_cannot_invent_an_amount(policy_kb, searcher, tmp_path, llm_server, caplog):
+    url, _ = llm_server
+    reply = with_extractor(policy_kb, searcher, tmp_path, url).chat(VAGUE)
+    hardware = {e.program_id: e for e in reply.estimates}["smart-hardware-new-product"]
+    assert hardware.ceiling_yuan == 300_000  # the message's 300万, not the invented 5000万
+    assert reply.facts["projects"][0]["new_product_sales_increment_yuan"] == 3_000_000
+    assert "model_registered" not in reply.facts["projects"][0]
+    assert any("not an amount of the message" in r.getMessage() for r in caplog.records)
