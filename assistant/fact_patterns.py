@@ -63,8 +63,8 @@ PLATFORM_TYPES = [
 APPLICANT = [
     ("district_government", R(r"(区|县|区县|县市)(人民)?政府|区里|县里|district government")),
     ("park_committee", R(r"管委会|园区管理委员会|(我们|本)园区|park committee")),
-    ("university", R(r"(我们|我|本)(是)?[^，。]{0,4}(高校|大学)|我校|本校|we are a university")),
-    ("research_institute", R(r"(我们|我|本)(是)?[^，。]{0,4}(研究院|研究所|科研机构)|我院|本所|research institute")),
+    ("university", R(r"(我们是|我们这所|本)[^，。和与跟]{0,4}(高校|大学)|我校|本校|we are a university")),
+    ("research_institute", R(r"(我们是|本)[^，。和与跟]{0,4}(研究院|研究所|科研机构)|我院|本所|we are a research institute")),
     ("enterprise", R(r"(我们|我|本)(是)?(一家|一个)?[^，。]{0,12}(公司|企业)|我司|本公司|我们公司|our company|we are a company|startup")),
 ]
 

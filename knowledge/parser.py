@@ -34,7 +34,7 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［]\d{4}[〕\]］]\s*\d+\s
 PUBLICITY = re.compile(r"^[（(](此件[^）)]*公开[^）)]*)[）)]$")
 RESPONSIBLE = re.compile(r"[（(](?:责任单位|牵头单位|责任部门)[：:]([^）)]+)[）)]")
 UNIT_SPLIT = re.compile(r"[、，,；;]")
-SENTENCE_END = "。！？；…”」）)"
+PROSE_END = ("。", "！", "？", "；", "…", "”", "」", ".", "!", "?", ";")  # not ）: titles end in （试行）
 
 
 def cn_to_int(numeral: str) -> int:
@@ -77,7 +77,7 @@ def units_of(text: str) -> list[str]:
 
 
 def _is_prose(line: str) -> bool:
-    return line.endswith(tuple(SENTENCE_END)) and len(line) > 25 or len(line) > 60
+    return line.endswith(PROSE_END) and len(line) > 25 or len(line) > 60
 
 
 @dataclass
@@ -160,7 +160,7 @@ def _title(rest: str, label: str, chapter: str) -> str:
     bracket = re.match(r"^[【\[]([^】\]]{1,30})[】\]]", rest)
     if bracket:
         return bracket.group(1)
-    lead = re.split(r"[。；;：:]", rest, maxsplit=1)[0]
+    lead = re.split(r"[。；;：:]|\.\s", rest, maxsplit=1)[0]
     if len(lead) <= 24:
         return lead
     return f"{chapter} {label}".strip() if chapter else lead[:20] + "…"

@@ -78,6 +78,7 @@ PHRASINGS = [
     ("区里打造标注产业园区做得好，区政府能拿到奖励吗", {"annotation_cluster_outstanding": True}, {"applicant_kind": "district_government"}),
     ("我们园区管委会想问问", {}, {"applicant_kind": "park_committee"}),
     ("我们是一所大学", {}, {"applicant_kind": "university"}),
+    ("我们和大学联合攻关AI芯片", {}, {}),
     ("我们公司在长沙注册", {}, {"applicant_kind": "enterprise", "registered_in_changsha": True}),
     ("计划2026年5月申报", {}, {"application_date": dt.date(2026, 5, 1)}),
     ("打算2029年1月5日提交申请", {}, {"application_date": dt.date(2029, 1, 5)}),
@@ -94,6 +95,8 @@ def test_phrasing(message, project, enterprise):
         assert not any(k in facts for k in ("model_registered",)), facts
     for name, value in enterprise.items():
         assert result.enterprise.get(name) == value, (name, result.enterprise)
+    if not enterprise:
+        assert "applicant_kind" not in result.enterprise or result.enterprise["applicant_kind"] == "enterprise", result.enterprise
 
 
 def test_table_is_large_enough():

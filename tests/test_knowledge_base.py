@@ -157,3 +157,29 @@ def test_search_filters_by_document_and_langchain_retriever(kb, tmp_path):
     assert len(docs) == 2 and docs[0].metadata["doc_id"] == "changsha-ai-2025"
     assert docs[0].metadata["article"] == "2"
     assert CORPUS_FILE.read_text(encoding="utf-8").count(docs[0].page_content) == 1
+
+
+def _minimal_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with Helvetica text, built by hand (no PDF writer needed)."""
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) Tj T*" for line in lines) + " ET"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+               f"<< /Length {len(content)} >>\nstream\n{content}\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_pdf_is_parsed(kb, tmp_path):
+    path = tmp_path / "guide-en.pdf"
+    path.write_bytes(_minimal_pdf(["Application guide (test fixture)", "1. Scope. Companies registered in Changsha.",
+                                   "2. Deadline. Applications close on 30 April."]))
+    result = kb.ingest_file(path)
+    assert result.sections == 2
+    assert kb.section("guide-en", "2").title == "Deadline"
