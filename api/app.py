@@ -6,7 +6,9 @@ import importlib
 import json
 import logging
 import threading
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         from assistant.runtime import open_assistant
 
         assistant = open_assistant(settings)
-    app = FastAPI(title="长沙AI政策助手 API", version="1.0",
+    app = FastAPI(title="长沙AI政策助手 API", version="1.0", lifespan=_limit_threads(settings.request_threads),
                   description="Answers, citations and award estimates for 长政办发〔2025〕16号. Errors: "
                               '`{"error": {"code", "message"}}`. With POLICY_API_KEYS set, send `Authorization: Bearer <key>`.',
                   responses=ERRORS)
@@ -150,6 +152,17 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         def root():
             return RedirectResponse("/docs")
     return app
+
+
+def _limit_threads(threads: int):
+    """Turns are CPU-bound: a few threads at a time (not anyio's 40) keep 2 cores fair and the process responsive."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
 
 
 def _default_rules():

@@ -165,8 +165,9 @@ def cmd_serve(args) -> int:
     settings = Settings.from_env()
     if args.workers > 1:
         open_knowledge(settings)  # builds the index once, before any worker starts
+        # a worker busy with CPU-bound turns answers the supervisor's ping late: give it time before a restart
         uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, access_log=False)
+                    workers=args.workers, access_log=False, timeout_worker_healthcheck=60)
         return 0
     ui = import_ui_in_background()
     assistant = open_assistant(settings)

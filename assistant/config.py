@@ -31,6 +31,7 @@ class Settings:
     max_message_chars: int = 2000
     log_bodies: bool = False
     wechat_answer_chars: int = 300
+    request_threads: int = 8  # request handlers running at once in one worker
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +50,5 @@ class Settings:
             rate_limit=env.get("POLICY_RATE_LIMIT") or None,
             max_body_bytes=_int("POLICY_MAX_BODY_BYTES", 64 * 1024),
             log_bodies=env.get("POLICY_LOG_BODIES", "").lower() in {"1", "true", "yes"},
+            request_threads=max(1, _int("POLICY_REQUEST_THREADS", 8)),
         )

@@ -98,6 +98,11 @@ def main(workers: int = 1) -> dict:
         url = f"http://127.0.0.1:{port}"
         try:
             result = {"workers": workers, "ready_from_built_index_s": round(ready_s, 2)}
+            first = time.perf_counter()
+            httpx.post(url + "/v1/chat", json={"message": "政策有效期多久"}, timeout=60)
+            result["first_search_turn_after_ready_ms"] = round((time.perf_counter() - first) * 1000)
+            for _ in range(workers * 4):  # every worker past its background warm-up before measuring
+                httpx.post(url + "/v1/search", json={"query": "人工智能奖励"}, timeout=60)
             chat_bodies = [{"message": m} for m in CHAT_MESSAGES]
             award_bodies = [{"message": m} for m in CHAT_MESSAGES if "万元" in m]
             search_bodies = [{"query": q, "top_k": 5} for q in SEARCHES]
