@@ -18,6 +18,7 @@ from fastapi import Request
 from api.errors import ApiError
 
 access_log = logging.getLogger("policy_assistant.access")
+error_log = logging.getLogger("policy_assistant.api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 UI_BODY_LIMIT = 1024 * 1024
 
@@ -81,8 +82,14 @@ class RequestMiddleware:
             inner_receive = receive
         try:
             await self.app(scope, inner_receive, send_with_id)
-        finally:
-            self._log(scope, status_holder["status"], request_id, started, body)
+        except Exception:  # a bug, not the input: logged, and answered here so the connection is not cut
+            error_log.exception("unexpected error on %s (request %s)", path, request_id)
+            if status_holder["status"] != 0:
+                raise
+            await self._reject(send_with_id, 500, "internal_error",
+                               "an unexpected error; it has been logged / 服务内部错误，已记录", request_id, started, scope)
+            return
+        self._log(scope, status_holder["status"], request_id, started, body)
 
     async def _reject(self, send, status, code, message, request_id, started, scope):
         payload = json.dumps({"error": {"code": code, "message": message, "request_id": request_id}}, ensure_ascii=False).encode()

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -70,11 +71,16 @@ class _Locks:
 
 
 class SQLiteSessionStore:
+    """One connection per thread (a shared one mixes threads' transactions); WAL, so readers never wait.
+
+    Several worker processes may share the file: writes take the database lock with a busy timeout and
+    are retried when SQLite still answers "database is locked".
+    """
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._path = path
+        self._local = threading.local()
         self._conn.executescript("""
             CREATE TABLE IF NOT EXISTS sessions (
                 session_id TEXT PRIMARY KEY, user_id TEXT, channel TEXT, state TEXT NOT NULL,
@@ -84,8 +90,37 @@ class SQLiteSessionStore:
                 at TEXT NOT NULL, PRIMARY KEY (session_id, seq));
             CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
         """)
-        self._write = threading.Lock()
         self._locks = _Locks()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self._path), isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def _write(self, statements: list[tuple[str, tuple]]) -> None:
+        """Run statements in one immediate transaction, retrying a few times if the file is locked."""
+        for attempt in range(8):
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                if attempt == 7:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            try:
+                for sql, params in statements:
+                    conn.execute(sql, params)
+                conn.execute("COMMIT")
+                return
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def lock(self, session_id: str):
         return self._locks.hold(session_id)
@@ -93,9 +128,8 @@ class SQLiteSessionStore:
     def create(self, user_id: str | None, channel: str | None) -> Session:
         session = Session(new_session_id(), user_id, channel, ConversationState())
         stamp = now_iso()
-        with self._write:
-            self._conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-                               (session.session_id, user_id, channel, session.state.model_dump_json(), stamp, stamp))
+        self._write([("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                      (session.session_id, user_id, channel, session.state.model_dump_json(), stamp, stamp))])
         return session
 
     def load(self, session_id: str) -> Session:
@@ -109,27 +143,21 @@ class SQLiteSessionStore:
 
     def append_turn(self, session: Session, user_text: str, reply_text: str) -> None:
         user_turn, reply_turn = Turn("user", user_text, now_iso()), Turn("assistant", reply_text, now_iso())
-        with self._write:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                (seq,) = self._conn.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM turns WHERE session_id = ?",
-                                            (session.session_id,)).fetchone()
-                self._conn.executemany("INSERT INTO turns VALUES (?, ?, ?, ?, ?)", [
-                    (session.session_id, seq, user_turn.role, user_turn.text, user_turn.at),
-                    (session.session_id, seq + 1, reply_turn.role, reply_turn.text, reply_turn.at)])
-                self._conn.execute("UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?",
-                                   (session.state.model_dump_json(), reply_turn.at, session.session_id))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        next_seq = "(SELECT COALESCE(MAX(seq), -1) + 1 FROM turns WHERE session_id = ?)"
+        self._write([
+            (f"INSERT INTO turns VALUES (?, {next_seq}, ?, ?, ?)",
+             (session.session_id, session.session_id, user_turn.role, user_turn.text, user_turn.at)),
+            (f"INSERT INTO turns VALUES (?, {next_seq}, ?, ?, ?)",
+             (session.session_id, session.session_id, reply_turn.role, reply_turn.text, reply_turn.at)),
+            ("UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?",
+             (session.state.model_dump_json(), reply_turn.at, session.session_id)),
+        ])
         session.turns += [user_turn, reply_turn]
 
     def save_state(self, session: Session) -> None:
         """Facts corrected outside a chat turn (the web UI's facts panel)."""
-        with self._write:
-            self._conn.execute("UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?",
-                               (session.state.model_dump_json(), now_iso(), session.session_id))
+        self._write([("UPDATE sessions SET state = ?, updated_at = ? WHERE session_id = ?",
+                      (session.state.model_dump_json(), now_iso(), session.session_id))])
 
 
 class RedisSessionStore:
