@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         from eligibility.engine import evaluate
 
         on_date = body.on_date or body.facts.application_date or assistant.today()
-        known = {p.id for p in (assistant.rules or _default_rules()).policy.programs}
+        known = {p.id for p in assistant.rulebook.policy.programs}
         unknown = sorted(set(body.program_ids or ()) - known)
         if unknown:
             raise ApiError(422, "invalid_request", f"unknown program_ids: {', '.join(unknown)}", ["program_ids"])
@@ -163,12 +163,6 @@ def _limit_threads(threads: int):
         yield
 
     return lifespan
-
-
-def _default_rules():
-    from eligibility.engine import default_rules
-
-    return default_rules()
 
 
 def import_ui_in_background() -> threading.Thread:

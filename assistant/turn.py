@@ -12,7 +12,7 @@ from assistant.reply import ChatReply, Estimate
 from assistant.scope import in_scope
 from assistant.sessions import Session, SessionStore
 from assistant.state import merge
-from eligibility.engine import Assessment, evaluate
+from eligibility.engine import Assessment, default_rules, evaluate
 from eligibility.facts import Facts
 from eligibility.rules import RuleBook
 from knowledge.base import KnowledgeBase
@@ -45,6 +45,11 @@ class Assistant:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
         self.llm_extractor = llm_extractor
+
+    @property
+    def rulebook(self) -> RuleBook:
+        """The rules in force: those given, else the bundled `eligibility/rules/`."""
+        return self.rules or default_rules()
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
@@ -120,9 +125,7 @@ class Assistant:
         return doc.sections if doc else []
 
     def _validity(self, language: str) -> str:
-        from eligibility.engine import default_rules
-
-        v = (self.rules or default_rules()).policy.validity
+        v = self.rulebook.policy.validity
         if language == "zh":
             return f"按{v.basis}，有效期为 {v.starts} 至 {v.ends}。"
         return f"Taking the publication date as {v.starts}, the policy is valid from {v.starts} to {v.ends} (three years)."
@@ -138,10 +141,7 @@ class Assistant:
         """With no facts to go on, the programmes of the article the question is about, for reference."""
         if not hits or hits[0].doc_id != POLICY_DOC_ID:
             return []
-        from eligibility.engine import default_rules
-
-        book = self.rules or default_rules()
-        return [p.id for p in book.policy.programs if p.article == hits[0].article]
+        return [p.id for p in self.rulebook.policy.programs if p.article == hits[0].article]
 
 
 def _facts_dict(facts: Facts) -> dict:

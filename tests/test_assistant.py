@@ -176,3 +176,30 @@ def test_wechat_answers_are_short_with_the_full_one_kept(assistant):
     reply = assistant.chat("同一个项目：机器人新品销售增量900万元，这个项目的垂类大模型已登记，模型购买费用400万元", channel="wechat")
     assert len(reply.answer) <= 300
     assert reply.answer_full and len(reply.answer_full) > len(reply.answer)
+
+
+def test_two_stores_on_one_file_keep_every_turn(policy_kb, searcher, tmp_path):
+    """Two worker processes share the SQLite file: each has its own connection; no turn may be lost."""
+    path = tmp_path / "shared.sqlite3"
+    assistants = [Assistant(policy_kb, searcher, SQLiteSessionStore(path)) for _ in range(2)]
+    sessions, errors = {}, []
+
+    def talk(n):
+        try:
+            sid = None
+            for t in range(10):
+                sid = assistants[n % 2].chat(f"机器人新品销售增量{n + t + 1}00万元", sid).session_id
+            sessions[n] = sid
+        except Exception as exc:  # collected: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=talk, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    reader = SQLiteSessionStore(path)
+    for n, sid in sessions.items():
+        texts = [t.text for t in reader.load(sid).turns if t.role == "user"]
+        assert texts == [f"机器人新品销售增量{n + t + 1}00万元" for t in range(10)]

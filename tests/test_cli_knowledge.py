@@ -44,3 +44,26 @@ def test_eval_rejects_a_bad_file(tmp_path):
     path.write_text("{not json")
     result = run("eval", str(path), data_dir=tmp_path / "data")
     assert result.returncode == 2 and "error" in result.stderr
+
+
+def test_ask_json_prints_the_chat_reply(tmp_path):
+    data = tmp_path / "data"
+    result = run("ask", "我们做智能机器人，新品销售增量500万元", "--json", data_dir=data)
+    reply = json.loads(result.stdout)
+    assert reply["estimates"][0]["ceiling_yuan"] == 500_000 and reply["citations"]
+    again = json.loads(run("ask", "刚才说错了，是600万", "--session", reply["session_id"], "--json", data_dir=data).stdout)
+    assert again["estimates"][0]["ceiling_yuan"] == 600_000
+    missing = run("ask", "你好", "--session", "nope", data_dir=data)
+    assert missing.returncode == 2 and "unknown session" in missing.stderr
+
+
+def test_estimate_command(tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps({"platform_level": "provincial", "platform_operating_cost_yuan": 5_000_000}), encoding="utf-8")
+    out = json.loads(run("estimate", "--facts", str(facts), "--on-date", "2026-06-01", "--json", data_dir=tmp_path / "d").stdout)
+    assert out["estimates"][0]["ceiling_yuan"] == 1_000_000
+    text = run("estimate", "--facts", str(facts), data_dir=tmp_path / "d").stdout
+    assert "1,500,000 元，超过上限 1,000,000 元" in text
+    facts.write_text('{"platform_levl": "provincial"}', encoding="utf-8")
+    bad = run("estimate", "--facts", str(facts), data_dir=tmp_path / "d")
+    assert bad.returncode == 2 and "platform_levl" in bad.stderr

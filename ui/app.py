@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant, InputError
-from eligibility.engine import article_name, default_rules
+from eligibility.engine import article_name
 from eligibility.facts import LABELS_ZH, Facts, ProjectFacts, field_info
 from ui import views
 
@@ -54,8 +54,7 @@ def _panels(assistant: Assistant, reply=None, facts: Facts | None = None):
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
-    rules = assistant.rules or default_rules()
-    programs = rules.policy.programs
+    programs = assistant.rulebook.policy.programs
     correctable = views.correctable_facts()
 
     with gr.Blocks(title="长沙AI政策助手") as demo:
