@@ -99,20 +99,21 @@ def _apply(project: dict[str, Any], update: ProjectUpdate, index: int, state: Co
             changed.append(name)
         if name in MONEY_FACTS:
             state.last_amount = (index, name)
+    if not (update.received_none or update.received):
+        return changed
     awards = project.setdefault("awards_received", {})
+    main = _main_program(ProjectFacts.model_validate({**project, "awards_received": {}}))
     if update.received_none:
-        program = _main_program(ProjectFacts.model_validate({**project, "awards_received": {}}))
-        record = awards.setdefault(program, {})
+        record = awards.setdefault(main, {})
         record["this_year_yuan"] = 0
         if update.received_none == "total":
             record["total_yuan"] = 0
         changed.append("awards_received")
     for program, period, yuan in update.received:
-        program = program or _main_program(ProjectFacts.model_validate({**project, "awards_received": {}}))
-        record = awards.setdefault(program, dict(AwardReceived().model_dump()))
+        record = awards.setdefault(program or main, dict(AwardReceived().model_dump()))
         record[f"{period}_yuan"] = yuan
-        if period == "this_year" and (record.get("total_yuan") or 0) < yuan:
-            record["total_yuan"] = None if record.get("total_yuan") is None else yuan
+        if period == "this_year" and record.get("total_yuan") is not None and record["total_yuan"] < yuan:
+            record["total_yuan"] = yuan  # what came this year is part of the total
         changed.append("awards_received")
     return changed
 
