@@ -138,7 +138,9 @@ def assess(book: RuleBook, program: Program, facts: Facts, project: ProjectFacts
 
 def _not_eligible(estimate: ProgramEstimate, *reasons: str) -> ProgramEstimate:
     estimate.trace.extend(reasons)
-    estimate.status, estimate.ceiling_yuan, estimate.missing = "not_eligible", 0, []
+    # 0 where the policy states a figure; a programme without one never shows a figure, not even 0
+    estimate.status, estimate.missing = "not_eligible", []
+    estimate.ceiling_yuan = None if estimate.cap_yuan is None else 0
     estimate.missing_facts, estimate.questions = [], []
     return estimate
 
@@ -293,7 +295,8 @@ def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook) -> tuple[int 
         total = sum(e.ceiling_yuan for e in counted)
         trace.append("合计 = " + " + ".join(f"{e.title} {yuan(e.ceiling_yuan)}" for e in counted) + f" = {yuan(total)}")
         return total, trace
-    if estimates and all(e.status == "not_eligible" for e in estimates if e.counted) and any(e.counted for e in estimates):
+    counted_all = [e for e in estimates if e.counted]
+    if counted_all and all(e.status == "not_eligible" for e in counted_all) and any(e.ceiling_yuan == 0 for e in counted_all):
         return 0, trace
     return None, trace
 
