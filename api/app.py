@@ -102,14 +102,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def estimate(request: Request, body: EstimateRequest) -> EstimateResponse:
         """The eligibility engine alone, on facts you give it (the schema is `Facts`; unknown fields are refused)."""
         limiter.check(request)
-        from eligibility.engine import evaluate
-
-        on_date = body.on_date or body.facts.application_date or assistant.today()
         known = {p.id for p in assistant.rulebook.policy.programs}
         unknown = sorted(set(body.program_ids or ()) - known)
         if unknown:
             raise ApiError(422, "invalid_request", f"unknown program_ids: {', '.join(unknown)}", ["program_ids"])
-        result = evaluate(body.facts, on_date, rules=assistant.rules, program_ids=body.program_ids)
+        result = assistant.estimate(body.facts, body.on_date, body.program_ids)
         return EstimateResponse(
             estimates=[Estimate.from_engine(e) for e in result.estimates],
             total_ceiling_yuan=result.total_ceiling_yuan, follow_up=result.follow_up, on_date=result.on_date,

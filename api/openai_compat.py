@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from api.errors import ApiError
-from api.schemas import ChatCompletionRequest, ChatCompletionResponse, CompletionChoice, _clean
+from api.schemas import ChatCompletionRequest, ChatCompletionResponse, CompletionChoice, checked_message
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant, InputError
 
@@ -30,7 +30,7 @@ def install_openai_routes(app: FastAPI, assistant: Assistant, keys, limiter) -> 
         if not users:
             raise ApiError(422, "invalid_request", "messages must contain a user message / 需要至少一条用户消息", ["messages"])
         try:
-            question = _clean(users[-1])
+            question = checked_message(users[-1])
         except ValueError as exc:
             raise ApiError(422, "invalid_request", str(exc), ["messages"]) from exc
         limiter.check(request, body.user)

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.reply import ChatReply, Estimate
+from assistant.turn import MAX_MESSAGE_CHARS, clean_message
 from eligibility.facts import Facts
 
-MAX_MESSAGE_CHARS = 2000
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,128}$"
 
 
@@ -18,15 +18,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _clean(text: str) -> str:
+def checked_message(text: str) -> str:
+    """The assistant's own message check, stricter at the HTTP door: a NUL byte is refused, not stripped."""
     if "\x00" in text:
         raise ValueError("message contains NUL characters / 消息含有空字符")
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("message is empty / 消息不能为空")
-    if len(stripped) > MAX_MESSAGE_CHARS:
-        raise ValueError(f"message is longer than {MAX_MESSAGE_CHARS} characters / 消息超过 {MAX_MESSAGE_CHARS} 个字符")
-    return stripped
+    return clean_message(text)
 
 
 class ChatRequest(Strict):
@@ -39,7 +35,7 @@ class ChatRequest(Strict):
     @field_validator("message")
     @classmethod
     def _message(cls, v: str) -> str:
-        return _clean(v)
+        return checked_message(v)
 
 
 class ErrorBody(BaseModel):
@@ -61,7 +57,7 @@ class SearchRequest(Strict):
     @field_validator("query")
     @classmethod
     def _query(cls, v: str) -> str:
-        return _clean(v)
+        return checked_message(v)
 
 
 class SearchResult(BaseModel):

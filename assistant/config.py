@@ -28,7 +28,6 @@ class Settings:
     api_keys: tuple[str, ...] = field(default_factory=tuple)
     rate_limit: str | None = None  # "30/minute"
     max_body_bytes: int = 64 * 1024
-    max_message_chars: int = 2000
     log_bodies: bool = False
     wechat_answer_chars: int = 300
     request_threads: int = 8  # request handlers running at once in one worker
