@@ -175,7 +175,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 for name, value in zip(calc_inputs, fact_values, strict=True):
                     if name in needed and value not in (None, "", "不确定"):
                         project[name] = views.parse_value(name, str(value))
-                received = {key: views.parse_value("platform_operating_cost_yuan", raw) for key, raw in
+                received = {key: views.parse_amount(raw) for key, raw in
                             (("this_year_yuan", year_raw), ("total_yuan", total_raw)) if raw}
                 if received:
                     project["awards_received"] = {program_id: received}

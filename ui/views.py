@@ -103,18 +103,26 @@ def parse_value(name: str, raw: str) -> Any:
             return False
         raise ValueError("请填写“是”或“否”")
     if "int" in annotation:
-        from assistant.amounts import find_amounts
-
-        if text.lstrip("-").isdigit():
-            return int(text)
-        amounts = find_amounts(text if text[-1] in "元万亿" else text + "元")
-        if not amounts:
-            raise ValueError("请填写金额，如 5000000 或 500万")
-        return amounts[0].yuan
+        return parse_amount(text)
     if "date" in annotation:
         return dt.date.fromisoformat(text)
     reverse = {v: k for k, v in LABELS_ZH.items()}
     return reverse.get(text, text)
+
+
+def parse_amount(raw: str) -> int | None:
+    """A person's amount: 5000000, 5,000,000, 500万, 0.3亿; empty is unknown."""
+    from assistant.amounts import find_amounts
+
+    text = (raw or "").strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    if text.lstrip("-").isdigit():
+        return int(text)
+    amounts = find_amounts(text if text[-1] in "元万亿" else text + "元")
+    if not amounts:
+        raise ValueError("请填写金额，如 5000000 或 500万")
+    return amounts[0].yuan
 
 
 def apply_correction(facts: Facts, name: str, raw: str, project_index: int = 0) -> Facts:
