@@ -21,6 +21,8 @@ from api.schemas import (
     ErrorResponse,
     EstimateRequest,
     EstimateResponse,
+    FeedbackOut,
+    FeedbackRequest,
     Health,
     SearchRequest,
     SearchResponse,
@@ -122,6 +124,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return SessionResponse(session_id=found.session_id, user_id=found.user_id, channel=found.channel,
                                turns=[TurnOut(role=t.role, text=t.text, at=t.at) for t in found.turns],
                                facts=found.state.facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+
+    @app.post("/v1/feedback", response_model=FeedbackOut, status_code=201, tags=["chat"], dependencies=[Depends(keys)])
+    def feedback(request: Request, body: FeedbackRequest) -> FeedbackOut:
+        """👍/👎 on an answer, with an optional reason: the policy office reviews them."""
+        limiter.check(request)
+        try:
+            kept = assistant.feedback(body.session_id, body.turn, body.rating, body.reason)
+        except SessionNotFound as exc:
+            raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r} / 没有这个会话") from exc
+        except InputError as exc:
+            raise ApiError(422, "invalid_request", str(exc), ["turn"]) from exc
+        return FeedbackOut(**kept.__dict__)
 
     @app.get("/v1/documents", response_model=DocumentsResponse, tags=["knowledge"], dependencies=[Depends(keys)])
     def documents() -> DocumentsResponse:

@@ -102,6 +102,21 @@ class SessionResponse(BaseModel):
     facts: dict[str, Any]
 
 
+class FeedbackRequest(Strict):
+    session_id: str = Field(pattern=ID_PATTERN)
+    turn: int | None = Field(default=None, ge=0, le=10_000, description="the assistant turn, from 0; null: the last")
+    rating: Literal["up", "down"]
+    reason: str | None = Field(default=None, max_length=1000, examples=["金额不对：我们是省级平台"])
+
+
+class FeedbackOut(BaseModel):
+    session_id: str
+    turn: int
+    rating: Literal["up", "down"]
+    reason: str | None
+    at: str
+
+
 class DocumentOut(BaseModel):
     doc_id: str
     title: str

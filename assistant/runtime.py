@@ -43,6 +43,8 @@ def open_assistant(settings: Settings, knowledge: Knowledge | None = None):
 
         args = (settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
         llm, extractor = LLMComposer(*args), LLMExtractor(*args)
+    from assistant.journal import Journal
+
     store = open_store(settings.data_dir, settings.session_url)
     return Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars,
-                     llm_extractor=extractor)
+                     llm_extractor=extractor, journal=Journal(settings.data_dir / "journal.sqlite3"))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
 from assistant.extraction import extract
+from assistant.journal import Feedback, Journal, Rating, TurnRecord
 from assistant.reply import ChatReply, Estimate
 from assistant.scope import in_scope
 from assistant.sessions import Session, SessionStore
@@ -41,10 +42,11 @@ def clean_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 class Assistant:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher, store: SessionStore,
                  rules: RuleBook | None = None, llm=None, today: Callable[[], dt.date] = dt.date.today,
-                 wechat_chars: int = 300, llm_extractor=None) -> None:
+                 wechat_chars: int = 300, llm_extractor=None, journal: Journal | None = None) -> None:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
         self.llm_extractor = llm_extractor
+        self.journal = journal
 
     @property
     def rulebook(self) -> RuleBook:
@@ -66,7 +68,24 @@ class Assistant:
                     merge(session.state, extraction)
             reply = self._turn(session, text, channel or session.channel)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
+            if self.journal is not None:
+                self.journal.record(TurnRecord(
+                    session.session_id, _assistant_turns(session) - 1, session.turns[-1].at, channel or session.channel,
+                    None, session.user_id, text, reply.model_dump(mode="json")))
         return reply
+
+    def feedback(self, session_id: str, turn: int | None, rating: Rating, reason: str | None = None) -> Feedback:
+        """👍/👎 on one answer (the assistant turn, from 0; None: the last), kept for the staff's review."""
+        session = self.store.load(session_id)
+        answered = _assistant_turns(session)
+        if answered == 0:
+            raise InputError("this session has no answer yet / 该会话还没有回答")
+        index = answered - 1 if turn is None else turn
+        if not 0 <= index < answered:
+            raise InputError(f"turn must be between 0 and {answered - 1} / 回答序号应在 0 到 {answered - 1} 之间")
+        if self.journal is None:
+            raise InputError("feedback is not kept by this server / 本服务未启用反馈记录")
+        return self.journal.add_feedback(session_id, index, rating, (reason or "").strip() or None)
 
     def estimate(self, facts: Facts, on_date: dt.date | None = None, program_ids: list[str] | None = None) -> Assessment:
         return evaluate(facts, on_date or facts.application_date or self.today(), rules=self.rules, program_ids=program_ids)
@@ -142,6 +161,10 @@ class Assistant:
         if not hits or hits[0].doc_id != POLICY_DOC_ID:
             return []
         return [p.id for p in self.rulebook.policy.programs if p.article == hits[0].article]
+
+
+def _assistant_turns(session: Session) -> int:
+    return sum(t.role == "assistant" for t in session.turns)
 
 
 def _facts_dict(facts: Facts) -> dict:

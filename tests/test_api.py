@@ -182,3 +182,23 @@ def test_openai_shape_in_process(client):
     assert body["policy_assistant"]["estimates"][0]["ceiling_yuan"] == 800_000
     assert client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]}).status_code == 422
     assert client.post("/v1/chat/completions", json={"messages": []}).status_code == 422
+
+
+def test_feedback_is_kept_per_answer(policy_kb, searcher, tmp_path):
+    from assistant.journal import Journal
+
+    journal = Journal(tmp_path / "journal.sqlite3")
+    assistant = Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "sessions.sqlite3"), journal=journal)
+    client = TestClient(create_app(Settings(data_dir=tmp_path), assistant, with_ui=False))
+    first = client.post("/v1/chat", json={"message": "智能机器人新品销售增量800万，能拿多少？"}).json()
+    client.post("/v1/chat", json={"message": "政策有效期多久？", "session_id": first["session_id"]})
+    r = client.post("/v1/feedback", json={"session_id": first["session_id"], "rating": "down", "reason": "没说清楚有效期"})
+    assert r.status_code == 201 and r.json()["turn"] == 1
+    assert client.post("/v1/feedback", json={"session_id": first["session_id"], "turn": 0, "rating": "up"}).status_code == 201
+    assert client.post("/v1/feedback", json={"session_id": first["session_id"], "turn": 2, "rating": "up"}).status_code == 422
+    assert client.post("/v1/feedback", json={"session_id": "nope", "rating": "up"}).status_code == 404
+    assert client.post("/v1/feedback", json={"session_id": first["session_id"], "rating": "meh"}).status_code == 422
+    kept = journal.feedback(first["session_id"])
+    assert [(f.turn, f.rating, f.reason) for f in kept] == [(1, "down", "没说清楚有效期"), (0, "up", None)]
+    turns = journal.turns(first["session_id"])
+    assert [t.turn for t in turns] == [0, 1] and turns[0].reply["estimates"][0]["ceiling_yuan"] == 800_000
