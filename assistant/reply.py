@@ -33,6 +33,15 @@ class Estimate(BaseModel):
         return cls(**estimate.model_dump(include=set(cls.model_fields)))
 
 
+class FactSourceOut(BaseModel):
+    fact: str
+    project: int | None = Field(description="index in facts.projects; null for the applicant's own facts")
+    value: Any
+    turn: int = Field(description="index of the user turn in the session, from 0")
+    quote: str = Field(description="an exact substring of that user turn")
+    derivation: str | None = Field(default=None, description='e.g. "32,000,000 − 19,000,000"')
+
+
 class ChatReply(BaseModel):
     session_id: str
     answer: str = Field(description="what to show the person")
@@ -45,3 +54,5 @@ class ChatReply(BaseModel):
     answer_full: str | None = Field(default=None, description="the full answer, when `answer` was shortened (WeChat)")
     language: Literal["zh", "en"] = "zh"
     composer: Literal["deterministic", "llm"] = "deterministic"
+    fact_sources: list[FactSourceOut] = Field(default_factory=list, description="where each known fact came from")
+    confirm: list[str] = Field(default_factory=list, description="what the assistant asks the person to confirm before using it")

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
 from assistant.extraction import extract
 from assistant.journal import Feedback, Journal, Rating, TurnRecord
-from assistant.reply import ChatReply, Estimate
+from assistant.reply import ChatReply, Estimate, FactSourceOut
 from assistant.scope import in_scope
 from assistant.sessions import Session, SessionStore
-from assistant.state import merge
+from assistant.state import ConversationState, merge
 from eligibility.engine import Assessment, default_rules, evaluate
 from eligibility.facts import Facts
 from eligibility.rules import RuleBook
@@ -65,7 +65,7 @@ class Assistant:
             for earlier in history or []:
                 extraction = extract(earlier)
                 if in_scope(earlier, extraction.has_facts()):
-                    merge(session.state, extraction)
+                    merge(session.state, extraction, self.rulebook, self.today().year)
             reply = self._turn(session, text, channel or session.channel)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
             if self.journal is not None:
@@ -107,11 +107,11 @@ class Assistant:
 
             fill_gaps(extraction, self.llm_extractor.extract(text))
         state = session.state
-        if not in_scope(text, extraction.has_facts()):
+        if not in_scope(text, extraction.has_facts() or bool(state.confirm)):
             return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
                              citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
                              facts=_facts_dict(state.facts), language=extraction.language)
-        changed = merge(state, extraction)
+        changed = merge(state, extraction, self.rulebook, self.today().year)
         # an award turn cites the programmes' own quotes; the search is run only where its hits are used
         need_hits = not changed or extraction.procedural or self.llm is not None
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
@@ -122,12 +122,16 @@ class Assistant:
         if not assessment.estimates and not hits:
             hits = self.searcher.search(self._query(session, text), 5)
         state.asked = [name for e in assessment.estimates for name in e.missing_facts][:3]
-        ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, extraction.injection,
+        steered = extraction.injection or bool(extraction.claims)
+        ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, steered,
                           self.kb.section, self._validity(extraction.language), self._policy_sections())
         citations = citations_for(ctx)
         answer = compose(ctx, citations)
         composer = "deterministic"
-        if self.llm is not None and not extraction.injection:
+        confirm = confirm_questions(state, extraction.language)
+        if confirm:
+            answer = "\n".join(confirm) + "\n" + answer
+        if self.llm is not None and not steered:
             phrased = self.llm.phrase(text, ctx, citations, answer)
             if phrased is not None:
                 answer, composer = phrased, "llm"
@@ -136,8 +140,9 @@ class Assistant:
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=assessment.follow_up[:3],
-            facts=_facts_dict(state.facts), language=extraction.language, composer=composer)
+            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=(confirm + assessment.follow_up)[:3],
+            facts=_facts_dict(state.facts), language=extraction.language, composer=composer,
+            fact_sources=[FactSourceOut(**s.model_dump()) for s in state.sources], confirm=confirm)
 
     def _policy_sections(self):
         doc = self.kb.documents.get(POLICY_DOC_ID)
@@ -161,6 +166,18 @@ class Assistant:
         if not hits or hits[0].doc_id != POLICY_DOC_ID:
             return []
         return [p.id for p in self.rulebook.policy.programs if p.article == hits[0].article]
+
+
+def confirm_questions(state: ConversationState, language: str) -> list[str]:
+    """"您说的“400万”是平台年度运营费用吗？": an amount is used only once the person confirms what it is."""
+    from eligibility.facts import field_info
+
+    out = []
+    for w in state.confirm:
+        label = field_info(w.fact)[0].removesuffix("（元）")
+        out.append(f"您说的“{w.quote}”中的 {w.value:,} 元是{label}吗？请回复“是”或告诉我它是什么费用。" if language == "zh" else
+                   f"Is the {w.value:,} yuan in “{w.quote}” the {w.fact.removesuffix('_yuan').replace('_', ' ')}? Please answer yes or say what it is.")
+    return out
 
 
 def _assistant_turns(session: Session) -> int:

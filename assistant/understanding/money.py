@@ -1,0 +1,108 @@
+"""From an amount and its learned role to the fact it concerns, by the lexicon's words around it.
+
+The role (`roles.RoleClassifier`) says what kind of figure it is; this module finds *which* fact: the amount
+fact whose cue words stand nearest (the same sentence first, the left side preferred, "500万的销售增量" on the
+right), unless a not-this word of that fact stands nearer ("租GPU算力180万" is not 模型购买费用). An amount tied
+to a fact only by the conversation, not by words, is marked uncertain: the assistant asks before using it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.amounts import Amount
+from assistant.understanding.lexicon import Lexicon
+from assistant.understanding.roles import RoleGuess
+
+SENTENCE_END = re.compile(r"[。；;！!？?\n]|\.(?=\s)")
+CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+YEAR = re.compile(r"(20\d{2})\s*年")
+COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|个年度)|(two|three|four) years", re.I)
+COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
+LEVEL_ROLES = {"previous", "current"}
+RIGHT_REACH = 12
+
+
+@dataclass(frozen=True)
+class AmountReading:
+    amount: Amount
+    role: str
+    confidence: float
+    fact: str | None = None  # measured (value, delta), a level of (previous, current), or must not be (excluded)
+    certain: bool = True  # False: no words tie it to `fact`
+    program: str | None = None  # received: the programme named near it
+    years: tuple[int, ...] = ()  # received: the years it was received in
+    count: int | None = None  # received each year: for how many years
+
+
+def _sentence(norm: str, start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in SENTENCE_END.finditer(norm, 0, start)), default=0)
+    right = SENTENCE_END.search(norm, end)
+    return left, right.start() if right else len(norm)
+
+
+def _distance(pattern: str | None, norm: str, amount: Amount, lo: int, hi: int) -> int | None:
+    """How far the nearest match of `pattern` stands from the amount within norm[lo:hi]; right side costs more."""
+    if not pattern:
+        return None
+    best = None
+    for m in re.finditer(pattern, norm[lo:amount.start], re.I):
+        d = amount.start - (lo + m.end())
+        best = d if best is None else min(best, d)
+    right = norm[amount.end:min(hi, amount.end + RIGHT_REACH * 3)]
+    reach = RIGHT_REACH * 3 if re.match(r"[\x00-\x7f]{6}", right) else RIGHT_REACH  # English says it in more letters
+    for m in re.finditer(pattern, right[:reach], re.I):
+        d = m.start() + 3
+        best = d if best is None else min(best, d)
+    return best
+
+
+def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: int, hi: int):
+    scored = []
+    for spec in lexicon.amount_facts:
+        words = [spec.cues] + ([spec.quantity] if spec.quantity and role in LEVEL_ROLES | {"value", "delta", "other"} else [])
+        distances = [d for d in (_distance(w, norm, amount, lo, hi) for w in words) if d is not None]
+        if distances:
+            scored.append((min(distances), spec))
+    if not scored:
+        return None, None
+    distance, spec = min(scored, key=lambda x: x[0])
+    not_this = _distance(spec.not_this, norm, amount, lo, hi)
+    return spec, (not_this is not None and not_this < distance)
+
+
+def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, segment_start: int) -> AmountReading:
+    role, confidence = guess.role, guess.confidence
+    s_lo, s_hi = _sentence(norm, amount.start, amount.end)
+    if role.startswith("received"):
+        return _received(norm, amount, role, confidence, lexicon, s_lo, s_hi)
+    if role in {"claim"}:
+        return AmountReading(amount, role, confidence)
+    spec, overruled = _nearest_fact(norm, amount, role, lexicon, s_lo, s_hi)
+    certain = True
+    if spec is None:  # no words in the sentence: the words earlier in this project's part of the message
+        spec, overruled = _nearest_fact(norm, amount, role, lexicon, segment_start, s_hi)
+        certain = spec is not None and role not in {"other"}
+    if spec is None:
+        return AmountReading(amount, role, confidence, certain=False)
+    if overruled and role in {"value", "delta", "other"}:
+        role = "excluded"
+    if role in LEVEL_ROLES and not spec.quantity:
+        role = "value" if role == "current" else "other"  # 去年运营费用260万，今年320万: this year's is the fact
+    return AmountReading(amount, role, confidence, spec.fact, certain)
+
+
+def _received(norm: str, amount: Amount, role: str, confidence: float, lexicon: Lexicon, lo: int, hi: int) -> AmountReading:
+    sentence = norm[lo:hi]
+    program = next((p.program for p in lexicon.received.programs if re.search(p.pattern, sentence, re.I)), None)
+    clause_start = max((m.end() for m in CLAUSE_END.finditer(norm, lo, amount.start)), default=lo)
+    years = [int(y) for y in YEAR.findall(norm[lo:amount.start])]
+    near_years = [int(y) for y in YEAR.findall(norm[clause_start:amount.start])]
+    count = None
+    if role == "received_each_year":
+        m = COUNT.search(sentence)
+        count = COUNTS.get((m.group(2) or m.group(4) or "").lower()) or (int(m.group(2)) if m and m.group(2) and m.group(2).isdigit() else None) if m else None
+        count = count or (len(set(years)) if len(set(years)) >= 2 else None)
+        return AmountReading(amount, role, confidence, program=program, years=tuple(sorted(set(years))), count=count)
+    return AmountReading(amount, role, confidence, program=program, years=tuple(near_years[-1:]))
