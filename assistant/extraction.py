@@ -14,12 +14,14 @@ from typing import Any
 
 from assistant.amounts import Amount, find_amounts, find_percentages, normalise
 from assistant.understanding.lexicon import Lexicon, default_lexicon
+from eligibility.facts import Facts
 from assistant.understanding.money import AmountReading, read_amount
 from assistant.understanding.roles import classifier_for
 from assistant.understanding.structure import Segment, clauses, segments
-from assistant.understanding.words import negated, word_facts
+from assistant.understanding.words import negated, shared_target, word_facts
 
 APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*(?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?")
+APPLICANT_FACTS = set(Facts.model_fields) - {"projects"}
 GROWTH = re.compile(r"增长|增加|涨|growth|increase|grew|up", re.I)
 
 
@@ -99,8 +101,10 @@ def extract(message: str, lexicon: Lexicon | None = None) -> Extraction:
     parts = segments(norm, lexicon)
     for segment in parts:
         update = ProjectUpdate(name=segment.name, new=segment.new)
-        for found in word_facts(norm, segment.start, segment.end, lexicon):
-            update.set(found.fact, found.value, Span(found.start, found.end))
+        found_here = word_facts(norm, segment.start, segment.end, lexicon)
+        for found in found_here:
+            for fact in _targets(found, found_here, norm, lexicon):
+                update.set(fact, found.value, Span(found.start, found.end))
         _decrease_without_amount(norm, segment, lexicon, update)
         mine = [(a, g) for a, g in zip(amounts, guesses, strict=True) if segment.start <= a.start < segment.end]
         for amount, guess in mine:
@@ -109,6 +113,16 @@ def extract(message: str, lexicon: Lexicon | None = None) -> Extraction:
         _derive(norm, update, lexicon)
         result.projects.append(update)
     return result
+
+
+def _targets(found, found_here, norm: str, lexicon: Lexicon) -> list[str]:
+    """The facts one reading sets: itself, or for a shared phrase (自主知识产权) the facts its clause names."""
+    shared = [w for w in lexicon.word_facts if w.shared_as == found.fact]
+    if not shared:
+        return [found.fact]
+    clause = next((c.text for c in clauses(norm) if c.start <= found.start < c.end), "")
+    named = [w.fact for w in shared if w.near and re.search(w.near, clause, re.I)]
+    return named or shared_target(found_here, {}, lexicon, found.fact)
 
 
 def _enterprise(norm: str, lexicon: Lexicon, result: Extraction) -> None:
@@ -162,7 +176,10 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
         value = amount.yuan
         if role == "delta" and lexicon.decrease.search(norm[max(0, amount.start - 8):amount.start]):
             value = -value
-        update.set(reading.fact, value, span)
+        if reading.fact in APPLICANT_FACTS:  # 纳税: the applicant's, not a project's
+            result.enterprise[reading.fact], result.enterprise_spans[reading.fact] = value, span
+        else:
+            update.set(reading.fact, value, span)
     elif role in {"value", "delta"}:
         update.unsure.append(reading)
     elif role == "other" and result.correction:
@@ -173,7 +190,9 @@ def _received_words(text: str, lexicon: Lexicon, update: ProjectUpdate) -> None:
     if re.search(lexicon.received.first_time, text, re.I):
         update.first_time = True
     if m := re.search(lexicon.received.none, text, re.I):
-        update.received_none = "this_year" if re.search(lexicon.received.this_year, m.group(0), re.I) else "total"
+        clause_start = max([0] + [c.end() for c in re.finditer(r"[，。；;,]", text[:m.start()])])
+        said = text[clause_start:m.end()]
+        update.received_none = "this_year" if re.search(lexicon.received.this_year, said, re.I) else "total"
 
 
 def _derive(norm: str, update: ProjectUpdate, lexicon: Lexicon) -> None:

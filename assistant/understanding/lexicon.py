@@ -57,9 +57,10 @@ class WordFact(_Strict):
     skip_when: str | None = Field(default=None, description="not in a clause with these words")
     not_when: str | None = Field(default=None, description="these words in the clause make it false")
     shared_as: str | None = Field(default=None, description="one phrase, several facts: decided by the project")
+    near: str | None = Field(default=None, description="for a shared phrase: words that say it is this fact")
     in_questions: bool = Field(default=False, description="a question still says what the talk is about")
     clause: bool = Field(default=False, description="read clause by clause rather than the whole segment")
-    _check = field_validator("pattern", "capture_from", "requires_near", "skip_when", "not_when")(_regex)
+    _check = field_validator("pattern", "capture_from", "requires_near", "skip_when", "not_when", "near")(_regex)
 
 
 class AmountFact(_Strict):

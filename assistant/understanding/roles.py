@@ -29,6 +29,7 @@ THIS_YEAR = re.compile(r"今年|本年|当年|这一年|this year|今年度|本�
 FROM = re.compile(r"从|由|from", re.I)
 TO = re.compile(r"涨到|增长到|增加到|提高到|升到|增至|达到|到了|到|变成|rose to|grew to|increased to|to", re.I)
 WORD = re.compile(r"[a-z]+")
+CLAUSE_MARK = re.compile(r"[，,、:：]")
 PERCENT = re.compile(r"\d+\s*[%％]|百分之|percent")
 
 
@@ -77,10 +78,19 @@ def features(norm: str, amount: Amount, amounts: list[Amount], lexicon: Lexicon)
                "rtotal": re.compile(lexicon.received.total, re.I), "each": re.compile(lexicon.received.each_year, re.I),
                "first": re.compile(lexicon.received.first_time, re.I), "down": lexicon.decrease,
                "ask": lexicon.question, "last": LAST_YEAR, "this": THIS_YEAR, "pct": PERCENT}
+    clause_lo = max([s_lo] + [m.end() for m in CLAUSE_MARK.finditer(norm, s_lo, amount.start)])
+    clause_hi = next((m.start() for m in CLAUSE_MARK.finditer(norm, amount.end, s_hi)), s_hi)
+    own_left, own_right = norm[clause_lo:amount.start], norm[amount.end:clause_hi]
+    nearest, nearest_at = None, -1
     for cls, pattern in classes.items():
-        for side, text in (("Ln", near_l), ("Lf", far_l), ("Rn", near_r)):
+        for side, text in (("Ln", near_l), ("Lf", far_l), ("Rn", near_r), ("CL", own_left), ("CR", own_right)):
             if text and pattern.search(text):
                 f[f"c:{cls}:{side}"] = 1.0
+        for m in pattern.finditer(own_left):
+            if m.end() > nearest_at:
+                nearest, nearest_at = cls, m.end()
+    if nearest:
+        f[f"nearest:{nearest}"] = 1.0
     in_sentence = [a for a in amounts if s_lo <= a.start < s_hi]
     position = in_sentence.index(amount) if amount in in_sentence else 0
     f[f"pos:{'only' if len(in_sentence) == 1 else 'first' if position == 0 else 'last' if position == len(in_sentence) - 1 else 'mid'}"] = 1.0

@@ -50,8 +50,8 @@ def word_facts(norm: str, start: int, end: int, lexicon: Lexicon) -> list[Found]
                 found[spec.shared_as or spec.fact] = Found(spec.shared_as or spec.fact, value, clause.start + s, clause.start + e)
             if spec.values and not spec.clause:
                 break
-        capture = next((v.capture for v in spec.values if v.capture), None)
-        if capture and spec.fact in found and capture not in found:
+        capture = next((v.capture for v in spec.values if v.capture and spec.fact in found and found[spec.fact].value == v.value), None)
+        if capture and capture not in found:
             hit = found[spec.fact]
             found[capture] = Found(capture, norm[hit.start:hit.end], hit.start, hit.end)
     return list(found.values())
