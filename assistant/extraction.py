@@ -14,11 +14,11 @@ from typing import Any
 
 from assistant.amounts import Amount, find_amounts, find_percentages, normalise
 from assistant.understanding.lexicon import Lexicon, default_lexicon
-from eligibility.facts import Facts
 from assistant.understanding.money import AmountReading, read_amount
 from assistant.understanding.roles import classifier_for
 from assistant.understanding.structure import Segment, clauses, segments
 from assistant.understanding.words import negated, shared_target, word_facts
+from eligibility.facts import Facts
 
 APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*(?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?")
 APPLICANT_FACTS = set(Facts.model_fields) - {"projects"}

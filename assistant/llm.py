@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -62,17 +63,27 @@ class LLMComposer:
 
 
 EXTRACT_PROMPT = (
-    "从企业的话里提取事实，只输出一个 JSON 对象，键只能取自下表，没有提到的键不要输出，不要猜测："
+    "从企业的话里提取事实，只输出一个 JSON 对象 {{\"facts\": [{{\"fact\": 键, \"value\": 值, \"quote\": 原话}}]}}。"
+    "键只能取自下表；quote 必须是消息中原样出现的一段话，且金额必须出现在这段话里；没有提到的不要输出，不要猜测："
     "{fields}。金额一律换算成整数元。"
 )
 LLM_FACTS = [n for n in ProjectFacts.model_fields if n not in {"name", "awards_received"}] + ["applicant_kind"]
 
 
+@dataclass(frozen=True)
+class QuotedFact:
+    fact: str
+    value: object
+    quote: str
+    start: int  # where the quote stands in the message
+
+
 class LLMExtractor:
     """Facts the rules missed, from an OpenAI-compatible model in JSON mode; validated, and never trusted alone.
 
-    Its output only fills facts the deterministic extractor left unknown, passes the Facts model's validation,
-    and an amount is taken only when the same amount stands in the message itself.
+    Each fact must quote the message: the quote must stand in the message, an amount must be in its quote, the
+    value must pass the Facts model. What fails is dropped and logged; what passes only fills facts the
+    deterministic reading left unknown, and carries the same provenance (the quoted words).
     """
 
     def __init__(self, base_url: str, model: str, api_key: str | None, timeout_s: int = 30) -> None:
@@ -83,44 +94,52 @@ class LLMExtractor:
         described = "；".join(f"{n}（{field_info(n)[0]}）" for n in LLM_FACTS)
         self._system = EXTRACT_PROMPT.format(fields=described)
 
-    def extract(self, message: str) -> dict:
+    def extract(self, message: str) -> list[QuotedFact]:
         try:
             raw = self._chat.invoke([("system", self._system), ("human", message)]).content
             data = json.loads(raw if isinstance(raw, str) else "")
         except Exception as exc:  # transport, protocol or JSON: the deterministic facts stand alone
             log.warning("LLM extraction failed: %s", exc.__class__.__name__)
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        said = {a.yuan for a in find_amounts(message)}
-        accepted = {}
-        for name, value in data.items():
-            if name not in LLM_FACTS or value is None:
-                continue
-            if name.endswith("_yuan") and value not in said:
-                log.warning("LLM extraction: %s=%r is not an amount of the message; dropped", name, value)
-                continue
-            model = Facts if name in Facts.model_fields else ProjectFacts
-            try:
-                model.model_validate({name: value})
-            except ValidationError:
-                log.warning("LLM extraction: %s=%r is not a valid value; dropped", name, value)
-                continue
-            accepted[name] = value
-        return accepted
+            return []
+        items = data.get("facts") if isinstance(data, dict) else None
+        return [q for item in (items if isinstance(items, list) else []) if (q := _checked(item, message))]
 
 
-def fill_gaps(extraction, llm_facts: dict) -> None:
+def _checked(item, message: str) -> QuotedFact | None:
+    if not isinstance(item, dict):
+        return None
+    name, value, quote = item.get("fact"), item.get("value"), item.get("quote")
+    if name not in LLM_FACTS or value is None:
+        log.warning("LLM extraction: unknown fact %r; dropped", name)
+        return None
+    if not isinstance(quote, str) or not quote.strip() or quote not in message:
+        log.warning("LLM extraction: %s: its quote is not in the message; dropped", name)
+        return None
+    if name.endswith("_yuan") and value not in {a.yuan for a in find_amounts(quote)}:
+        log.warning("LLM extraction: %s=%r is not an amount of the message; dropped", name, value)
+        return None
+    model = Facts if name in Facts.model_fields else ProjectFacts
+    try:
+        model.model_validate({name: value})
+    except ValidationError:
+        log.warning("LLM extraction: %s=%r is not a valid value; dropped", name, value)
+        return None
+    return QuotedFact(name, value, quote, message.index(quote))
+
+
+def fill_gaps(extraction, quoted: list[QuotedFact]) -> None:
     """Add what the LLM found to a deterministic `Extraction`, never replacing what the rules found."""
-    if not llm_facts or extraction.injection:
+    if not quoted:
         return
-    from assistant.extraction import ProjectUpdate
+    from assistant.extraction import ProjectUpdate, Span
 
     if not extraction.projects:
         extraction.projects.append(ProjectUpdate())
     target = next((p for p in extraction.projects if not p.is_empty()), extraction.projects[0])
-    for name, value in llm_facts.items():
-        if name == "applicant_kind":
-            extraction.enterprise.setdefault(name, value)
-        elif not any(name in p.facts for p in extraction.projects):
-            target.facts[name] = value
+    for q in quoted:
+        span = Span(q.start, q.start + len(q.quote), "LLM")
+        if q.fact == "applicant_kind":
+            if q.fact not in extraction.enterprise:
+                extraction.enterprise[q.fact], extraction.enterprise_spans[q.fact] = q.value, span
+        elif not any(q.fact in p.facts for p in extraction.projects):
+            target.set(q.fact, q.value, span)

@@ -15,9 +15,15 @@ PORT, MODE, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
 
 EXTRACTED = {
-    "extract-honest": {"product_category": "smart_hardware", "new_product_sales_increment_yuan": 3_000_000},
-    "extract-liar": {"product_category": "smart_hardware", "new_product_sales_increment_yuan": 50_000_000,
-                     "model_registered": "maybe", "made_up_fact": True},
+    "extract-honest": {"facts": [
+        {"fact": "product_category", "value": "smart_hardware", "quote": "会聊天的桌面小伙伴"},
+        {"fact": "new_product_sales_increment_yuan", "value": 3_000_000, "quote": "今年新品比去年多卖了300万"}]},
+    "extract-liar": {"facts": [
+        {"fact": "product_category", "value": "smart_hardware", "quote": "会聊天的桌面小伙伴"},
+        {"fact": "new_product_sales_increment_yuan", "value": 50_000_000, "quote": "多卖了300万"},
+        {"fact": "model_registered", "value": "maybe", "quote": "我们的产品"},
+        {"fact": "national_jiebang_winner", "value": True, "quote": "我们是国家揭榜挂帅优胜单位"},
+        {"fact": "made_up_fact", "value": True, "quote": "我们的产品"}]},
 }
 
 

@@ -96,6 +96,8 @@ def test_an_llm_extractor_fills_what_the_rules_missed(policy_kb, searcher, tmp_p
     reply = with_extractor(policy_kb, searcher, tmp_path, url).chat(VAGUE)
     hardware = {e.program_id: e for e in reply.estimates}["smart-hardware-new-product"]
     assert hardware.status == "eligible" and hardware.ceiling_yuan == 300_000
+    source = next(s for s in reply.fact_sources if s.fact == "product_category")
+    assert "会聊天的桌面小伙伴" in source.quote and source.quote in VAGUE and source.derivation == "LLM"
     sent = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
     assert sent["response_format"] == {"type": "json_object"}
 
@@ -108,4 +110,6 @@ def test_an_llm_extractor_cannot_invent_an_amount(policy_kb, searcher, tmp_path,
     assert hardware.ceiling_yuan == 300_000  # the message's 300万, not the invented 5000万
     assert reply.facts["projects"][0]["new_product_sales_increment_yuan"] == 3_000_000
     assert "model_registered" not in reply.facts["projects"][0]
+    assert "national_jiebang_winner" not in reply.facts["projects"][0]  # its quote is not in the message
     assert any("not an amount of the message" in r.getMessage() for r in caplog.records)
+    assert any("quote is not in the message" in r.getMessage() for r in caplog.records)
