@@ -135,3 +135,35 @@ def test_every_corpus_figure_is_the_engines_from_the_hand_written_facts():
     facts = json.loads((EVAL_DIR / "facts_of_cases.json").read_text(encoding="utf-8"))["cases"]
     wrong = {"expect": {"1": 870_001}}  # the check can fail: one yuan off is caught
     assert module.problems_of(wrong, facts["t-hw-robotdog-two-years"])
+
+
+ROLES = {"value", "previous", "current", "delta", "received_this_year", "received_total", "received_each_year",
+         "excluded", "claim", "other"}
+
+
+@pytest.mark.parametrize("name,at_least", [("amount_roles.jsonl", 400), ("amount_roles_heldout.jsonl", 120)])
+def test_amount_role_corpora_are_well_formed(name, at_least):
+    from eligibility.engine import default_rules
+    from eligibility.facts import known_fact_names
+
+    programmes = {p.id for p in default_rules().policy.programs}
+    rows = [json.loads(line) for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= at_least and len({r["text"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["amounts"], row["text"]
+        for a in row["amounts"]:
+            assert row["text"][a["start"]:a["start"] + len(a["span"])] == a["span"], row
+            assert a["role"] in ROLES, row
+            if a["role"] in {"value", "previous", "current", "delta", "excluded"}:
+                assert a["fact"] in known_fact_names() and a["fact"].endswith("_yuan"), row
+            elif a["role"].startswith("received_"):
+                assert a["fact"] is None or a["fact"] in programmes, row
+            else:
+                assert a["fact"] is None, row
+
+
+def test_amount_role_held_out_shares_no_sentence_with_training():
+    def texts(name):
+        return {json.loads(line)["text"] for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()}
+
+    assert not texts("amount_roles.jsonl") & texts("amount_roles_heldout.jsonl")
