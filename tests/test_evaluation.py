@@ -9,7 +9,8 @@ import pytest
 from assistant.evaluation import AwardReport, asked_instead, classify_case, evaluate_awards, wrong_figures
 
 CAPS = {"smart-hardware-new-product": 2_000_000, "vertical-model": 1_000_000, "innovation-platform-operation": 1_000_000}
-EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT / "eval"
 
 
 def est(article, ceiling, status="eligible", program_id="x", cap=None):
@@ -141,13 +142,17 @@ ROLES = {"value", "previous", "current", "delta", "received_this_year", "receive
          "excluded", "claim", "other"}
 
 
-@pytest.mark.parametrize("name,at_least", [("amount_roles.jsonl", 400), ("amount_roles_heldout.jsonl", 120)])
-def test_amount_role_corpora_are_well_formed(name, at_least):
+TRAINING_ROLES = ROOT / "eligibility" / "lexicon" / "amount_roles.corpus.jsonl"  # what the classifier learns from
+HELDOUT_ROLES = ROOT / "eval" / "amount_roles_heldout.jsonl"  # what it is measured on, never trained on
+
+
+@pytest.mark.parametrize("path,at_least", [(TRAINING_ROLES, 400), (HELDOUT_ROLES, 120)])
+def test_amount_role_corpora_are_well_formed(path, at_least):
     from eligibility.engine import default_rules
     from eligibility.facts import known_fact_names
 
     programmes = {p.id for p in default_rules().policy.programs}
-    rows = [json.loads(line) for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= at_least and len({r["text"] for r in rows}) == len(rows)
     for row in rows:
         assert row["amounts"], row["text"]
@@ -163,7 +168,7 @@ def test_amount_role_corpora_are_well_formed(name, at_least):
 
 
 def test_amount_role_held_out_shares_no_sentence_with_training():
-    def texts(name):
-        return {json.loads(line)["text"] for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()}
+    def texts(path):
+        return {json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()}
 
-    assert not texts("amount_roles.jsonl") & texts("amount_roles_heldout.jsonl")
+    assert not texts(TRAINING_ROLES) & texts(HELDOUT_ROLES)

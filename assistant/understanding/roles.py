@@ -121,8 +121,9 @@ def training_rows(files: list[Path], lexicon: Lexicon) -> tuple[list[dict], list
             amounts, norm = find_amounts(text), normalise(text)
             used: set[int] = set()
             for label in row["amounts"]:
-                match = next((a for a in amounts if a.start not in used and label["span"] in a.text or
-                              a.start not in used and a.text in label["span"]), None)
+                at = label.get("start")
+                match = next((a for a in amounts if at is not None and a.start <= at < a.end), None) or next(
+                    (a for a in amounts if a.start not in used and (label["span"] in a.text or a.text in label["span"])), None)
                 if match is None or label["role"] not in ROLES:
                     continue
                 used.add(match.start)
