@@ -17,14 +17,14 @@ from functools import lru_cache
 
 import cn2an
 
-CN_NUM = "零〇一二两三四五六七八九十百千万亿点"
+CN_NUM = "零〇一二两三四五六七八九十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟"
 ARABIC = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 NUM = rf"(?:{ARABIC}|[{CN_NUM}]+)"
 _ZH_MONEY = re.compile(
     rf"(?P<num>{NUM})\s*(?:(?P<yi>亿)\s*(?P<rest>{NUM})\s*(?P<rest_unit>万)?|(?P<approx>来|多|余)?\s*(?P<unit>千万|百万|十万|万|亿|w(?![a-z])))"
     rf"?\s*(?P<yuan>元|块钱|人民币)?", re.I)
 _EN_MONEY = re.compile(
-    rf"(?P<pre>rmb|cny|¥|￥)?\s*(?P<num>{ARABIC})\s*(?P<unit>million|mn|m|k|thousand|billion|bn)?\b\s*(?P<post>yuan|rmb|cny)?",
+    rf"(?P<pre>rmb|cny|¥|￥)?\s*(?P<num>{ARABIC})\s*(?P<unit>million|mn|m|k|thousand|billion|bn)?(?![a-z])\s*(?P<post>yuan|rmb|cny)?",
     re.I)
 NOT_MONEY_AFTER = re.compile(r"\s*(users?|people|persons?|students?|trainees?|stars?|downloads?|customers?|visits?|"
                              r"devices?|units?|pieces?|tokens?|parameters?|params?|images?|records?|rows?|hours?)\b", re.I)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.amounts import Amount, find_amounts, find_percentages, normalise
@@ -20,7 +20,13 @@ from assistant.understanding.structure import Segment, clauses, segments
 from assistant.understanding.words import negated, shared_target, word_facts
 from eligibility.facts import Facts
 
-APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*(?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?")
+APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?|(?P<part>初|底|末|年中|上半年|下半年))")
+PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
+RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
+                 (re.compile(r"今年|本年|this year", re.I), 0), (re.compile(r"明年|next year", re.I), 1)]
+EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
+UNSURE_VALUE = 0.65  # below this, a dated amount may be a level rather than the fact itself
+NOT_BEFORE = re.compile(r"(不是|并非|而不是|not)\s*$", re.I)
 APPLICANT_FACTS = set(Facts.model_fields) - {"projects"}
 GROWTH = re.compile(r"增长|增加|涨|growth|increase|grew|up", re.I)
 
@@ -56,6 +62,9 @@ class ProjectUpdate:
     unsure: list[AmountReading] = field(default_factory=list)  # an amount whose fact only the conversation suggests
     relabelled: list[int] = field(default_factory=list)  # a correction says these amounts were something else
     confidence: dict[str, float] = field(default_factory=dict)  # of the amount each money fact was read from
+    periods: dict[int, str] = field(default_factory=dict)  # an unsure amount's period (previous|current) by its start
+    mentioned: list[int] = field(default_factory=list)  # every amount of this part, to recognise one said before
+    level_or_value: dict[str, int] = field(default_factory=dict)  # a fact read with little confidence from a dated amount
 
     def set(self, fact: str, value: Any, span: Span) -> None:
         self.facts[fact] = value
@@ -103,12 +112,15 @@ def extract(message: str, lexicon: Lexicon | None = None) -> Extraction:
         update = ProjectUpdate(name=segment.name, new=segment.new)
         found_here = word_facts(norm, segment.start, segment.end, lexicon)
         for found in found_here:
+            value = message[found.start:found.end] if found.value == norm[found.start:found.end] else found.value
             for fact in _targets(found, found_here, norm, lexicon):
-                update.set(fact, found.value, Span(found.start, found.end))
+                update.set(fact, value, Span(found.start, found.end))
         _decrease_without_amount(norm, segment, lexicon, update)
         mine = [(a, g) for a, g in zip(amounts, guesses, strict=True) if segment.start <= a.start < segment.end]
-        for amount, guess in mine:
-            _place(read_amount(norm, amount, guess, lexicon, segment.start), norm, lexicon, update, result)
+        readings = _ordered_by_year(norm, [read_amount(norm, a, g, lexicon, segment.start) for a, g in mine], update, lexicon)
+        for reading in readings:
+            _place(reading, norm, lexicon, update, result)
+        _zero_words(norm, segment, lexicon, update)
         _received_words(norm[segment.start:segment.end], lexicon, update)
         _derive(norm, update, lexicon)
         result.projects.append(update)
@@ -136,12 +148,29 @@ def _enterprise(norm: str, lexicon: Lexicon, result: Extraction) -> None:
             if not lexicon.question.search(clause.text):
                 result.enterprise[lexicon.registered.fact] = not negated(lexicon, clause.text, m.start())
                 result.enterprise_spans[lexicon.registered.fact] = Span(clause.start + m.start(), clause.start + m.end())
-        if lexicon.apply_words.search(clause.text) and (m := APPLICATION_DATE.search(clause.text)):
+        sentence = _sentence_of(norm, clause.start)
+        if lexicon.apply_words.search(sentence) and (m := APPLICATION_DATE.search(clause.text)):
             try:
-                result.enterprise["application_date"] = dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d") or 1))
+                month = int(m.group("m")) if m.group("m") else PART_OF_YEAR[m.group("part")]
+                result.enterprise["application_date"] = dt.date(int(m.group("y")), month, int(m.group("d") or 1))
                 result.enterprise_spans["application_date"] = Span(clause.start + m.start(), clause.start + m.end())
             except ValueError:
                 pass
+
+
+def _sentence_of(norm: str, at: int) -> str:
+    start = max([0] + [m.end() for m in re.finditer(r"[。；;！!？?\n]", norm[:at])])
+    end = re.search(r"[。；;！!？?\n]", norm[at:])
+    return norm[start:at + end.start() if end else len(norm)]
+
+
+def _anchor(norm: str, amount: Amount, within: str = r"[，,。；;！!？?\n]") -> tuple[str, int] | None:
+    """The year an amount belongs to, by the nearest year word in its clause: ("year", 2025) or ("rel", -1)."""
+    lo = max([0] + [m.end() for m in re.finditer(within, norm[:amount.start])])
+    left = norm[lo:amount.start]
+    found = [(m.end(), ("year", int(m.group(1) or m.group(2)))) for m in EXPLICIT_YEAR.finditer(left)]
+    found += [(m.end(), ("rel", shift)) for pattern, shift in RELATIVE_YEAR for m in pattern.finditer(left)]
+    return max(found)[1] if found else None
 
 
 def _decrease_without_amount(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUpdate) -> None:
@@ -154,9 +183,63 @@ def _decrease_without_amount(norm: str, segment: Segment, lexicon: Lexicon, upda
                     update.set(spec.fact, 0, Span(clause.start, clause.end))
 
 
+def _suggested(update: ProjectUpdate, lexicon: Lexicon) -> str | None:
+    """The one derivable amount fact the project's own words point to (a hardware project: its sales increment)."""
+    from eligibility.engine import default_rules
+    from eligibility.facts import ProjectFacts
+
+    try:
+        project = ProjectFacts.model_validate({k: v for k, v in update.facts.items() if k in ProjectFacts.model_fields})
+    except ValueError:
+        return None
+    bases = {p.amount.base for p in default_rules().policy.programs if p.amount.base and any(
+        (v := getattr(project, t.fact, None)) is not None and t.test(v) for t in p.triggers)}
+    derivable = [f for f in bases if f in lexicon.amount_fact_names and lexicon.amount(f).quantity]
+    return derivable[0] if len(derivable) == 1 else None
+
+
+def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUpdate, lexicon: Lexicon) -> list[AmountReading]:
+    """Two amounts of one quantity, each with its year (去年1700w 今年2300w; 前年…去年…): earlier, later."""
+    anchored = [(r, a) for r in readings if r.role in {"value", "previous", "current", "delta", "other"}
+                and (a := _anchor(norm, r.amount))]
+    kinds = {a[0] for _, a in anchored}
+    for kind in kinds:
+        group = [(r, a[1]) for r, a in anchored if a[0] == kind]
+        if len({y for _, y in group}) < 2:
+            continue
+        fact = next((r.fact for r, _ in group if r.fact and lexicon.amount(r.fact).quantity), None) or _suggested(update, lexicon)
+        if fact is None:
+            continue
+        first, last = min(y for _, y in group), max(y for _, y in group)
+        roles = {id(r): ("previous" if y == first else "current" if y == last else "other") for r, y in group}
+        readings = [replace(r, role=roles[id(r)], fact=fact, certain=True) if id(r) in roles else r for r in readings]
+    return readings
+
+
+def _zero_words(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUpdate) -> None:
+    """没花钱买模型 → 0; 去年销量为零 / 今年刚上市 → last year's level 0 (so this year's is the increment)."""
+    for clause in clauses(norm, segment.start, segment.end):
+        m = lexicon.zero.search(clause.text)
+        if not m or find_amounts(clause.text) or lexicon.question.search(clause.text):
+            continue
+        span = Span(clause.start, clause.end)
+        for spec in lexicon.amount_facts:
+            if spec.fact in update.facts:
+                continue
+            if re.search(spec.cues, clause.text, re.I) and not spec.quantity:
+                update.set(spec.fact, 0, span)
+            elif spec.quantity and (re.search(spec.quantity, clause.text, re.I) or spec.fact == _suggested(update, lexicon)):
+                if not any(lv.fact == spec.fact and lv.period == "previous" for lv in update.levels):
+                    update.levels.append(Level(spec.fact, "previous", 0, span))
+
+
 def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectUpdate, result: Extraction) -> None:
     amount, role = reading.amount, reading.role
     span = Span(amount.start, amount.end)
+    update.mentioned.append(amount.yuan)
+    if NOT_BEFORE.search(norm[max(0, amount.start - 5):amount.start]):
+        update.relabelled.append(amount.yuan)  # 今年是1,500万，不是1300万: 1300万 is what it is not
+        return
     if role == "claim":
         result.claims.append(amount)
     elif role.startswith("received"):
@@ -173,6 +256,10 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
         if update.confidence.get(reading.fact, 0) > reading.confidence:
             return  # two amounts for one fact: the surer reading stands
         update.confidence[reading.fact] = reading.confidence
+        anchor = _anchor(norm, amount)
+        if anchor and anchor[0] == "rel" and reading.confidence < UNSURE_VALUE:  # 今年能到三千四百万，按增量算: a level?
+            update.periods[amount.start] = "previous" if anchor[1] < 0 else "current"
+            update.level_or_value[reading.fact] = amount.start
         value = amount.yuan
         if role == "delta" and lexicon.decrease.search(norm[max(0, amount.start - 8):amount.start]):
             value = -value
@@ -180,8 +267,14 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
             result.enterprise[reading.fact], result.enterprise_spans[reading.fact] = value, span
         else:
             update.set(reading.fact, value, span)
-    elif role in {"value", "delta"}:
+    elif role in {"value", "delta", "previous", "current"}:
         update.unsure.append(reading)
+        anchor = _anchor(norm, amount) or _anchor(norm, amount, r"[。；;！!？?\n]")
+        period = role if role in {"previous", "current"} else None
+        if anchor and anchor[0] == "rel":
+            period = "previous" if anchor[1] < 0 else "current"
+        if period:
+            update.periods[amount.start] = period
     elif role == "other" and result.correction:
         update.relabelled.append(amount.yuan)
 
@@ -213,5 +306,3 @@ def _derive(norm: str, update: ProjectUpdate, lexicon: Lexicon) -> None:
                     update.set(fact, value, Span(previous[-1].span.start, p_end,
                                                  f"{previous[-1].value:,} × {fraction * 100:g}%"))
                     break
-    if update.facts.keys() & {lv.fact for lv in update.levels}:
-        update.levels = [lv for lv in update.levels if lv.fact not in update.facts]

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.extraction import Extraction, ProjectUpdate, Span
+from assistant.extraction import Extraction, Level, ProjectUpdate, Span
 from assistant.understanding.structure import clauses
 from eligibility.facts import Facts, ProjectFacts
 from eligibility.rules import RuleBook
@@ -141,6 +141,11 @@ def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int,
 
     project, changed = projects[index], []
     lexicon = default_lexicon()
+    for fact, start in update.level_or_value.items():  # a waiting level of the other year makes it the level
+        period = update.periods.get(start)
+        if period and any(w.project == index and w.fact == fact and w.period != period for w in state.levels):
+            span = update.spans.pop(fact)
+            update.levels.append(Level(fact, period, update.facts.pop(fact), span))
     for value in update.relabelled:  # "900万是全年销售额": what 900万 was taken for is no longer known
         for source in [s for s in state.sources if s.project == index and s.value == value and s.fact not in update.facts]:
             project[source.fact] = None
@@ -185,13 +190,23 @@ def _levels(state: ConversationState, project: dict[str, Any], index: int, updat
 
 def _unsure(state: ConversationState, project: dict[str, Any], index: int, update: ProjectUpdate, turn: int,
             message: str, extraction: Extraction) -> list[str]:
-    """An amount with no words for its fact: the answer to our question, a correction, or something to confirm."""
+    """An amount with no words for its fact: a level's other year, a part of an amount said before, the answer to
+    our question, a correction — or something to confirm before it is used."""
     if not update.unsure:
         return []
     reading = update.unsure[-1]
     value, span = reading.amount.yuan, Span(reading.amount.start, reading.amount.end)
+    period = update.periods.get(reading.amount.start)
+    waiting = {w.fact for w in state.levels if w.project == index}
+    if period and len(waiting) == 1:  # 去年那个数说错了，应该是1,280万 / 今年到年底能到三千四百万
+        level = Level(next(iter(waiting)), period, value, span)
+        return _levels(state, project, index, ProjectUpdate(levels=[level]), turn, message)
+    said_before = [s for s in state.sources if s.project == index and s.value in update.mentioned and s.fact.endswith("_yuan")
+                   and s.value != value]
     asked = [n for n in state.asked if n.endswith("_yuan") and n in ProjectFacts.model_fields]
-    if asked:
+    if said_before:  # 这260万里还包括60万的服务器，模型本身是200万
+        fact = said_before[-1].fact
+    elif asked:
         fact = asked[0]
     elif extraction.correction and state.last_amount and state.last_amount[0] == index:
         fact = state.last_amount[1]

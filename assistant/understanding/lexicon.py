@@ -118,6 +118,8 @@ class LexiconFile(_Strict):
     procedural: str | None = None
     apply_words: str | None = None
     decrease: str | None = None
+    hypothetical: str | None = None
+    zero: str | None = None
     applicant: list[Applicant] = Field(default_factory=list)
     registered: Registered | None = None
     facts: list[WordFact] = Field(default_factory=list)
@@ -125,7 +127,7 @@ class LexiconFile(_Strict):
     received: Received | None = None
     projects: Projects | None = None
     _check = field_validator("negation", "affirm_after_negation", "question", "correction", "injection", "procedural",
-                             "apply_words", "decrease")(_regex)
+                             "apply_words", "decrease", "hypothetical", "zero")(_regex)
 
 
 class Lexicon:
@@ -150,6 +152,8 @@ class Lexicon:
         self.procedural = re.compile(base.procedural or r"(?!x)x", flag)
         self.apply_words = re.compile(base.apply_words, flag)
         self.decrease = re.compile(base.decrease, flag)
+        self.hypothetical = re.compile(base.hypothetical or r"(?!x)x", flag)
+        self.zero = re.compile(base.zero or r"(?!x)x", flag)
         self.received, self.projects = base.received, base.projects
         self.applicant = [a for f in files for a in f.applicant]
         self.registered = base.registered

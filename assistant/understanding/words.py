@@ -58,7 +58,7 @@ def word_facts(norm: str, start: int, end: int, lexicon: Lexicon) -> list[Found]
 
 
 def _read(spec: WordFact, clause: str, lexicon: Lexicon) -> tuple[Any, tuple[int, int]] | None:
-    asked = bool(lexicon.question.search(clause))
+    asked = bool(lexicon.question.search(clause) or lexicon.hypothetical.search(clause))
     if asked and not spec.in_questions:
         return None
     if spec.skip_when and _search(spec.skip_when, clause):
