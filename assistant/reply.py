@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from eligibility.steps import Step
+
 
 class Citation(BaseModel):
     doc_id: str
@@ -26,6 +28,9 @@ class Estimate(BaseModel):
     counted: bool = Field(default=True, description="false: set aside by 从高不重复, or listed for reference only")
     project: str = ""
     responsible_unit: str = ""
+    title_en: str = ""
+    responsible_unit_en: str = ""
+    steps: list[Step] = Field(default_factory=list, description="the calculation as typed steps; `trace` renders them")
 
     @classmethod
     def from_engine(cls, estimate) -> Estimate:

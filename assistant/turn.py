@@ -141,7 +141,7 @@ class Assistant:
         """With no facts to go on, the programmes of the article the question is about, for reference."""
         if not hits or hits[0].doc_id != POLICY_DOC_ID:
             return []
-        return [p.id for p in self.rulebook.policy.programs if p.article == hits[0].article]
+        return [p.id for p in self.rulebook.programs if p.article == hits[0].article]
 
 
 def _facts_dict(facts: Facts) -> dict:
