@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from eligibility import catalogue
 from eligibility.catalogue import Text
@@ -26,7 +26,6 @@ class ProgramEstimate(BaseModel):
     status: Status
     ceiling_yuan: int | None = Field(description="the most this applicant can get here from its facts")
     cap_yuan: int | None = Field(description="the programme's absolute cap; null when the policy states none")
-    trace: list[str] = Field(description="the steps, rendered in Chinese")
     missing: list[str] = Field(description="facts still needed, by their Chinese labels")
     # extensions beyond the contract
     steps: list[Step] = Field(default_factory=list, description="the calculation as typed steps")
@@ -42,6 +41,11 @@ class ProgramEstimate(BaseModel):
     doc_id: str = ""
     title_en: str = ""
     responsible_unit_en: str = ""
+
+    @computed_field(description="the calculation step by step, each naming its article: the steps in Chinese")
+    @property
+    def trace(self) -> list[str]:
+        return [render_step(s) for s in self.steps]
 
     def title_in(self, lang: str) -> str:
         return self.title_en if lang == "en" and self.title_en else self.title
@@ -61,11 +65,15 @@ class ProgramEstimate(BaseModel):
 class Assessment(BaseModel):
     estimates: list[ProgramEstimate]
     total_ceiling_yuan: int | None
-    total_trace: list[str]
     follow_up: list[str]
     on_date: dt.date
     total_steps: list[Step] = Field(default_factory=list, description="no-stacking and the total, typed")
     missing: list[MissingFact] = Field(default_factory=list, description="the follow-up facts, typed, same order")
+
+    @computed_field(description="no-stacking and the total, in Chinese")
+    @property
+    def total_trace(self) -> list[str]:
+        return [render_step(s) for s in self.total_steps]
 
 
 class _Reading:
@@ -121,7 +129,7 @@ def assess(book: RuleBook, program: Program, facts: Facts, project: ProjectFacts
     name = project.name or ""
     estimate = ProgramEstimate(
         program_id=program.id, article=program.article, title=program.title, title_en=program.title_en,
-        status="needs_info", ceiling_yuan=None, cap_yuan=cap, trace=[], missing=[],
+        status="needs_info", ceiling_yuan=None, cap_yuan=cap, missing=[],
         project=name or (f"项目{project_index + 1}" if several_projects else ""), project_name=name,
         project_index=project_index,
         responsible_unit=program.responsible_unit, responsible_unit_en=program.responsible_unit_en,
@@ -173,7 +181,6 @@ def _finish(estimate: ProgramEstimate, reading: _Reading, ceiling: int | None) -
         estimate.missing = [m.label.zh for m in reading.missing]
         estimate.missing_facts = [m.name for m in reading.missing]
         estimate.questions = [m.question.zh for m in reading.missing]
-    estimate.trace = [render_step(s) for s in estimate.steps]
     return estimate
 
 
@@ -323,14 +330,11 @@ def evaluate(facts: Facts, on_date: dt.date | None = None, *, rules: RuleBook | 
             estimate = assess(book, program, facts, projects[i], on_date, i, len(projects) > 1)
             if reference_only:
                 estimate.counted = False
-                step = Step(kind="reference_only", article=program.article)
-                estimate.steps.append(step)
-                estimate.trace.append(render_step(step))
+                estimate.steps.append(Step(kind="reference_only", article=program.article))
             estimates.append(estimate)
     total, total_steps = _no_stacking(estimates, book, len(projects) > 1)
     missing = list({m.question.zh: m for e in estimates for m in e.missing_info}.values())
     return Assessment(estimates=estimates, total_ceiling_yuan=total, total_steps=total_steps,
-                      total_trace=[render_step(s) for s in total_steps],
                       follow_up=[m.question.zh for m in missing], missing=missing, on_date=on_date)
 
 
@@ -353,7 +357,6 @@ def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook, several: bool
                             kept_yuan=best.ceiling_yuan, project=e.project_name, project_index=e.project_index,
                             several_projects=several)
                 e.steps.append(step)
-                e.trace.append(render_step(step))
                 steps.append(step)
     counted = [e for e in estimates if e.counted and e.status != "not_eligible" and e.ceiling_yuan is not None]
     if counted:

@@ -136,6 +136,45 @@ def project_label(name: str, index: int, several: bool, lang: str) -> str:
     return name or (fragment("project_n", lang, n=index + 1) if several else "")
 
 
+def _label(s: Step, lang: str) -> str:
+    return catalogue.short_label(s.fact, lang) if s.fact else ""
+
+
+def _list(values, lang: str) -> str:
+    return fragment("list_sep", lang).join(values)
+
+
+_FIELDS = {
+    "where": lambda s, lang: where(s.article, s.document, lang),
+    "fact_label": _label,
+    "base_label": _label,
+    "value": lambda s, lang: catalogue.value_label(s.fact or "", s.value, lang),
+    "says": lambda s, lang: s.says.get(lang) if s.says else "",
+    "applicant": lambda s, lang: catalogue.value_label("applicant_kind", s.applicant, lang),
+    "allowed": lambda s, lang: _list((catalogue.value_label("applicant_kind", k, lang) for k in s.allowed), lang),
+    "rate": lambda s, lang: percent(s.rate),
+    "rounding": lambda s, lang: fragment("rounding", lang) if s.rounded else "",
+    "quote": lambda s, lang: s.quote or "",
+    "basis": lambda s, lang: s.basis or "",
+    "missing": lambda s, lang: _list((m.get(lang) for m in s.missing), lang),
+    "project": lambda s, lang: project_label(s.project, s.project_index, s.several_projects, lang)
+    or fragment("same_project", lang),
+    "title": lambda s, lang: s.title.get(lang) if s.title else "",
+    "kept_title": lambda s, lang: s.kept_title.get(lang) if s.kept_title else "",
+    "items": lambda s, lang: fragment("plus", lang).join(f"{i.title.get(lang)} {yuan(i.yuan, lang)}" for i in s.items),
+    "on_date": lambda s, lang: str(s.on_date or ""),
+    "starts": lambda s, lang: str(s.starts or ""),
+    "ends": lambda s, lang: str(s.ends or ""),
+    "base": lambda s, lang: yuan(s.base_yuan, lang),
+    "raw": lambda s, lang: yuan(s.raw_yuan, lang),
+    "limit": lambda s, lang: yuan(s.limit_yuan, lang),
+    "received": lambda s, lang: yuan(s.received_yuan, lang),
+    "result": lambda s, lang: yuan(s.result_yuan, lang),
+    "threshold": lambda s, lang: yuan(s.threshold_yuan, lang),
+    "kept": lambda s, lang: yuan(s.kept_yuan, lang),
+}
+
+
 class _Fields(dict):
     """Template fields computed only when a template asks for them."""
 
@@ -144,32 +183,7 @@ class _Fields(dict):
         self.step, self.lang = step, lang
 
     def __missing__(self, key: str) -> str:
-        s, lang = self.step, self.lang
-        if key in {"base", "raw", "limit", "received", "result", "threshold", "kept"}:
-            return yuan(getattr(s, {"kept": "kept_yuan"}.get(key, f"{key}_yuan")), lang)
-        if key in {"on_date", "starts", "ends"}:
-            return str(getattr(s, key) or "")
-        simple = {
-            "where": lambda: where(s.article, s.document, lang),
-            "fact_label": lambda: catalogue.short_label(s.fact, lang) if s.fact else "",
-            "base_label": lambda: catalogue.short_label(s.fact, lang) if s.fact else "",
-            "value": lambda: catalogue.value_label(s.fact or "", s.value, lang),
-            "says": lambda: s.says.get(lang) if s.says else "",
-            "applicant": lambda: catalogue.value_label("applicant_kind", s.applicant, lang),
-            "allowed": lambda: fragment("list_sep", lang).join(
-                catalogue.value_label("applicant_kind", k, lang) for k in s.allowed),
-            "rate": lambda: percent(s.rate),
-            "rounding": lambda: fragment("rounding", lang) if s.rounded else "",
-            "quote": lambda: s.quote or "",
-            "basis": lambda: s.basis or "",
-            "missing": lambda: fragment("list_sep", lang).join(m.get(lang) for m in s.missing),
-            "project": lambda: project_label(s.project, s.project_index, s.several_projects, lang)
-            or fragment("same_project", lang),
-            "title": lambda: s.title.get(lang) if s.title else "",
-            "kept_title": lambda: s.kept_title.get(lang) if s.kept_title else "",
-            "items": lambda: fragment("plus", lang).join(f"{i.title.get(lang)} {yuan(i.yuan, lang)}" for i in s.items),
-        }
-        return simple[key]()
+        return _FIELDS[key](self.step, self.lang)
 
 
 def where(article: str, document: Text | None, lang: str = "zh") -> str:
