@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from eligibility.steps import Step
+from eligibility.steps import MissingFact, Step
 
 
 class Citation(BaseModel):
@@ -31,6 +31,8 @@ class Estimate(BaseModel):
     title_en: str = ""
     responsible_unit_en: str = ""
     steps: list[Step] = Field(default_factory=list, description="the calculation as typed steps; `trace` renders them")
+    missing_info: list[MissingFact] = Field(default_factory=list,
+                                            description="the missing facts with labels and questions in zh and en")
 
     @classmethod
     def from_engine(cls, estimate) -> Estimate:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from assistant import render
 from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
 from assistant.extraction import extract
 from assistant.reply import ChatReply, Estimate
@@ -117,7 +118,8 @@ class Assistant:
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=assessment.follow_up[:3],
+            total_ceiling_yuan=assessment.total_ceiling_yuan,
+            follow_up=render.follow_up(assessment, extraction.language, 3),
             facts=_facts_dict(state.facts), language=extraction.language, composer=composer)
 
     def _policy_sections(self):
