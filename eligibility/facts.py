@@ -188,6 +188,11 @@ def fact_spec(name: str) -> catalogue.FactSpec:
     return catalogue.fact_spec(name)
 
 
+def fact_specs() -> dict[str, catalogue.FactSpec]:
+    """Every fact by name: the policy's own (facts.yaml) and those declared by loaded implementation rules."""
+    return catalogue.all_specs()
+
+
 def label(name: str, lang: str = "zh") -> str:
     return catalogue.fact_spec(name).label.get(lang)
 
