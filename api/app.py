@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def estimate(request: Request, body: EstimateRequest) -> EstimateResponse:
         """The eligibility engine alone, on facts you give it (the schema is `Facts`; unknown fields are refused)."""
         limiter.check(request)
-        known = {p.id for p in assistant.rulebook.policy.programs}
+        known = {p.id for p in assistant.rulebook.programs}
         unknown = sorted(set(body.program_ids or ()) - known)
         if unknown:
             raise ApiError(422, "invalid_request", f"unknown program_ids: {', '.join(unknown)}", ["program_ids"])
@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return EstimateResponse(
             estimates=[Estimate.from_engine(e) for e in result.estimates],
             total_ceiling_yuan=result.total_ceiling_yuan, follow_up=result.follow_up, on_date=result.on_date,
-            total_trace=result.total_trace)
+            total_trace=result.total_trace, total_steps=result.total_steps)
 
     @app.get("/v1/sessions/{session_id}", response_model=SessionResponse, tags=["chat"], dependencies=[Depends(keys)])
     def session(session_id: str) -> SessionResponse:

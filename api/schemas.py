@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from assistant.reply import ChatReply, Estimate
 from assistant.turn import MAX_MESSAGE_CHARS, clean_message
 from eligibility.facts import Facts
+from eligibility.steps import Step
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,128}$"
 
@@ -86,6 +87,7 @@ class EstimateResponse(BaseModel):
     follow_up: list[str]
     on_date: dt.date
     total_trace: list[str]
+    total_steps: list[Step] = Field(default_factory=list, description="从高不重复 and the total, as typed steps")
 
 
 class TurnOut(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant import render
 from assistant.reply import Citation
 from eligibility.engine import Assessment, ProgramEstimate, article_name
 from knowledge.models import Hit, Section
@@ -58,31 +59,8 @@ def citations_for(ctx: TurnContext) -> list[Citation]:
 
 
 def _estimate_line(ctx: TurnContext, e: ProgramEstimate) -> str:
-    art = article_name(e.article)
-    arithmetic = next((step for step in e.trace if "×" in step or "未规定计算公式" in step), "")
-    head = f"· {e.project + '：' if e.project else ''}{e.title}（{art}）"
-    if e.status == "not_eligible":
-        reason = e.trace[-1] if e.trace else ""
-        return head + _zh_or_en(ctx, f"：按已知情况不符合。{reason}", f": not eligible on the facts given. {reason}")
-    if e.ceiling_yuan is None and e.cap_yuan is None:
-        support = next((s for s in e.trace if "未规定金额" in s), "")
-        return head + _zh_or_en(ctx, f"：{support}", f": the policy gives support but states no amount. {support}")
-    if e.ceiling_yuan is None:
-        return head + _zh_or_en(
-            ctx, f"：{arithmetic}。需要先了解：{'、'.join(e.missing)}。",
-            f": {arithmetic}. Still needed: {'、'.join(e.missing)}.")
-    figure = f"{e.ceiling_yuan:,} 元"
-    if e.status == "eligible":
-        line = head + _zh_or_en(ctx, f"：最高可获 {figure}。{arithmetic}", f": at most {figure}. {arithmetic}")
-    else:
-        line = head + _zh_or_en(
-            ctx, f"：最高可获 {figure}（前提是以下情况确认符合：{'、'.join(e.missing)}）。{arithmetic}",
-            f": at most {figure}, provided these are confirmed: {'、'.join(e.missing)}. {arithmetic}")
-    if not e.counted and any("从高不重复" in s for s in e.trace):
-        line += _zh_or_en(ctx, "（同一项目从高不重复，不与较高的一项叠加）", " (same project: only the higher award counts, 从高不重复)")
-    elif not e.counted:
-        line += _zh_or_en(ctx, "（仅供参考，尚无相关情况，不计入合计）", " (for reference; not counted in the total)")
-    return line
+    """One estimate from its typed steps (assistant/render.py): nothing here reads trace text."""
+    return render.estimate_line(e, ctx.language)
 
 
 def compose(ctx: TurnContext, citations: list[Citation]) -> str:
@@ -113,9 +91,8 @@ def compose(ctx: TurnContext, citations: list[Citation]) -> str:
         total = ctx.assessment.total_ceiling_yuan
         numeric = [e for e in estimates if e.ceiling_yuan is not None]
         if total is not None and (len(numeric) > 1 or any(not e.counted for e in numeric)):
-            lines.append(_zh_or_en(ctx, f"合计（按“从高不重复”）：最高 {total:,} 元。",
-                                   f"Total after the no-stacking rule (从高不重复): at most {total:,} 元."))
-    follow_up = ctx.assessment.follow_up[:3]
+            lines.append(render.total_line(ctx.assessment, ctx.language))
+    follow_up = render.follow_up(ctx.assessment, ctx.language, 3)
     if follow_up:
         lines.append(_zh_or_en(ctx, "为进一步测算，请告诉我：", "To refine the estimate, please tell me:"))
         lines.extend(f"{i}. {q}" for i, q in enumerate(follow_up, 1))
@@ -134,7 +111,7 @@ def compose(ctx: TurnContext, citations: list[Citation]) -> str:
 def _units(ctx: TurnContext, citations: list[Citation]) -> list[str]:
     units: list[str] = []
     for e in ctx.assessment.estimates:
-        units.extend(u for u in e.responsible_unit.split("、") if u)
+        units.extend(u for u in render.responsible_units(e, ctx.language).split("、") if u)
     for c in citations:
         section = ctx.section(c.doc_id, c.article)
         if section:

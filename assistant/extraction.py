@@ -18,7 +18,8 @@ from assistant.understanding.money import AmountReading, read_amount
 from assistant.understanding.roles import classifier_for
 from assistant.understanding.structure import Segment, clauses, segments
 from assistant.understanding.words import negated, shared_target, word_facts
-from eligibility.facts import Facts
+from eligibility.facts import ProjectFacts, fact_spec
+from eligibility.rules import RuleBook, default_rules
 
 APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?|(?P<part>初|底|末|年中|上半年|下半年))")
 PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
@@ -27,7 +28,6 @@ RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.com
 EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
 UNSURE_VALUE = 0.65  # below this, a dated amount may be a level rather than the fact itself
 NOT_BEFORE = re.compile(r"(不是|并非|而不是|not)\s*$", re.I)
-APPLICANT_FACTS = set(Facts.model_fields) - {"projects"}
 GROWTH = re.compile(r"增长|增加|涨|growth|increase|grew|up", re.I)
 
 
@@ -99,8 +99,9 @@ def language_of(text: str) -> str:
     return "zh" if len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 else "en"
 
 
-def extract(message: str, lexicon: Lexicon | None = None) -> Extraction:
-    lexicon = lexicon or default_lexicon()
+def extract(message: str, lexicon: Lexicon | None = None, rules: RuleBook | None = None) -> Extraction:
+    """One message read with a lexicon (default: the bundled one) against the rules in force."""
+    lexicon, rules = lexicon or default_lexicon(), rules or default_rules()
     norm = normalise(message.strip() and message)
     result = Extraction(message=message, language=language_of(message), correction=bool(lexicon.correction.search(norm)),
                         injection=bool(lexicon.injection.search(norm)), procedural=bool(lexicon.procedural.search(norm)))
@@ -117,10 +118,11 @@ def extract(message: str, lexicon: Lexicon | None = None) -> Extraction:
                 update.set(fact, value, Span(found.start, found.end))
         _decrease_without_amount(norm, segment, lexicon, update)
         mine = [(a, g) for a, g in zip(amounts, guesses, strict=True) if segment.start <= a.start < segment.end]
-        readings = _ordered_by_year(norm, [read_amount(norm, a, g, lexicon, segment.start) for a, g in mine], update, lexicon)
+        readings = [read_amount(norm, a, g, lexicon, segment.start) for a, g in mine]
+        readings = _ordered_by_year(norm, readings, update, lexicon, rules)
         for reading in readings:
             _place(reading, norm, lexicon, update, result)
-        _zero_words(norm, segment, lexicon, update)
+        _zero_words(norm, segment, lexicon, update, rules)
         _received_words(norm[segment.start:segment.end], lexicon, update)
         _derive(norm, update, lexicon)
         result.projects.append(update)
@@ -183,22 +185,20 @@ def _decrease_without_amount(norm: str, segment: Segment, lexicon: Lexicon, upda
                     update.set(spec.fact, 0, Span(clause.start, clause.end))
 
 
-def _suggested(update: ProjectUpdate, lexicon: Lexicon) -> str | None:
+def _suggested(update: ProjectUpdate, lexicon: Lexicon, rules: RuleBook) -> str | None:
     """The one derivable amount fact the project's own words point to (a hardware project: its sales increment)."""
-    from eligibility.engine import default_rules
-    from eligibility.facts import ProjectFacts
-
     try:
         project = ProjectFacts.model_validate({k: v for k, v in update.facts.items() if k in ProjectFacts.model_fields})
     except ValueError:
         return None
-    bases = {p.amount.base for p in default_rules().policy.programs if p.amount.base and any(
+    bases = {p.amount.base for p in rules.programs if p.amount.base and any(
         (v := getattr(project, t.fact, None)) is not None and t.test(v) for t in p.triggers)}
     derivable = [f for f in bases if f in lexicon.amount_fact_names and lexicon.amount(f).quantity]
     return derivable[0] if len(derivable) == 1 else None
 
 
-def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUpdate, lexicon: Lexicon) -> list[AmountReading]:
+def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUpdate, lexicon: Lexicon,
+                     rules: RuleBook) -> list[AmountReading]:
     """Two amounts of one quantity, each with its year (去年1700w 今年2300w; 前年…去年…): earlier, later."""
     anchored = [(r, a) for r in readings if r.role in {"value", "previous", "current", "delta", "other"}
                 and (a := _anchor(norm, r.amount))]
@@ -207,7 +207,7 @@ def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUp
         group = [(r, a[1]) for r, a in anchored if a[0] == kind]
         if len({y for _, y in group}) < 2:
             continue
-        fact = next((r.fact for r, _ in group if r.fact and lexicon.amount(r.fact).quantity), None) or _suggested(update, lexicon)
+        fact = next((r.fact for r, _ in group if r.fact and lexicon.amount(r.fact).quantity), None) or _suggested(update, lexicon, rules)
         if fact is None:
             continue
         first, last = min(y for _, y in group), max(y for _, y in group)
@@ -216,7 +216,7 @@ def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUp
     return readings
 
 
-def _zero_words(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUpdate) -> None:
+def _zero_words(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUpdate, rules: RuleBook) -> None:
     """没花钱买模型 → 0; 去年销量为零 / 今年刚上市 → last year's level 0 (so this year's is the increment)."""
     for clause in clauses(norm, segment.start, segment.end):
         m = lexicon.zero.search(clause.text)
@@ -228,7 +228,7 @@ def _zero_words(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUp
                 continue
             if re.search(spec.cues, clause.text, re.I) and not spec.quantity:
                 update.set(spec.fact, 0, span)
-            elif spec.quantity and (re.search(spec.quantity, clause.text, re.I) or spec.fact == _suggested(update, lexicon)):
+            elif spec.quantity and (re.search(spec.quantity, clause.text, re.I) or spec.fact == _suggested(update, lexicon, rules)):
                 if not any(lv.fact == spec.fact and lv.period == "previous" for lv in update.levels):
                     update.levels.append(Level(spec.fact, "previous", 0, span))
 
@@ -263,7 +263,7 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
         value = amount.yuan
         if role == "delta" and lexicon.decrease.search(norm[max(0, amount.start - 8):amount.start]):
             value = -value
-        if reading.fact in APPLICANT_FACTS:  # 纳税: the applicant's, not a project's
+        if fact_spec(reading.fact).scope == "applicant":  # 纳税: the applicant's, not a project's
             result.enterprise[reading.fact], result.enterprise_spans[reading.fact] = value, span
         else:
             update.set(reading.fact, value, span)

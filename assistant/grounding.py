@@ -21,13 +21,16 @@ BARE_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])|(?<![\d.])\d{5,}
 def allowed_figures(ctx: TurnContext, citations: list[Citation]) -> tuple[set[int], set[Decimal]]:
     texts = [c.quote for c in citations] + [h.passage for h in ctx.hits] + [ctx.validity]
     amounts: set[int] = set()
+    rates: set[Decimal] = set()
+    steps = [s for e in ctx.assessment.estimates for s in e.steps] + ctx.assessment.total_steps
     for e in ctx.assessment.estimates:
         amounts.update(x for x in (e.ceiling_yuan, e.cap_yuan) if x is not None)
-        texts.extend(e.trace)
+    for step in steps:  # the engine's figures, typed: no trace text is read back
+        amounts.update(step.figures())
+        rates.update({Decimal(str(step.rate))} if step.rate is not None else set())
+        texts.extend(q for q in (step.quote,) if q)
     if ctx.assessment.total_ceiling_yuan is not None:
         amounts.add(ctx.assessment.total_ceiling_yuan)
-    texts.extend(ctx.assessment.total_trace)
-    rates: set[Decimal] = set()
     for text in texts:
         amounts.update(a.yuan for a in find_amounts(text))
         amounts.update(int(n.replace(",", "")) for n in BARE_NUMBER.findall(text))

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from eligibility.steps import MissingFact, Step
+
 
 class Citation(BaseModel):
     doc_id: str
@@ -26,6 +28,11 @@ class Estimate(BaseModel):
     counted: bool = Field(default=True, description="false: set aside by 从高不重复, or listed for reference only")
     project: str = ""
     responsible_unit: str = ""
+    title_en: str = ""
+    responsible_unit_en: str = ""
+    steps: list[Step] = Field(default_factory=list, description="the calculation as typed steps; `trace` renders them")
+    missing_info: list[MissingFact] = Field(default_factory=list,
+                                            description="the missing facts with labels and questions in zh and en")
 
     @classmethod
     def from_engine(cls, estimate) -> Estimate:

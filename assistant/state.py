@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.extraction import Extraction, Level, ProjectUpdate, Span
+from assistant.understanding.lexicon import Lexicon, default_lexicon
 from assistant.understanding.structure import clauses
-from eligibility.facts import Facts, ProjectFacts
-from eligibility.rules import RuleBook
+from assistant.understanding.words import shared_target
+from eligibility.facts import Facts, ProjectFacts, fact_spec, known_fact_names
+from eligibility.rules import RuleBook, default_rules
 
 YES = re.compile(r"^\s*(是|是的|对|对的|没错|正确|嗯|好的|确认|yes|yep|correct|right|that's right)\b|^\s*(是的|对|没错)", re.I)
 NO = re.compile(r"^\s*(不是|不对|错了|no|nope|not)\b|^\s*(不是|不对)", re.I)
@@ -68,7 +70,8 @@ def quote_of(message: str, span: Span) -> str:
     return message[start:end].strip() or message[span.start:span.end]
 
 
-def merge(state: ConversationState, extraction: Extraction, rules: RuleBook | None = None, year: int | None = None) -> list[str]:
+def merge(state: ConversationState, extraction: Extraction, rules: RuleBook | None = None, year: int | None = None,
+          lexicon: Lexicon | None = None) -> list[str]:
     """Apply one message; returns the names of the facts it changed. `year`: the year awards are judged in."""
     turn, message = state.turn, extraction.message
     state.turn += 1
@@ -86,7 +89,7 @@ def merge(state: ConversationState, extraction: Extraction, rules: RuleBook | No
             continue
         index = _project_index(projects, update, current)
         current = index
-        changed += _apply(state, projects, index, update, turn, message, extraction)
+        changed += _apply(state, projects, index, update, turn, message, extraction, lexicon or default_lexicon())
     try:
         state.facts = Facts.model_validate({**facts, "projects": projects})
     except ValidationError:
@@ -94,6 +97,10 @@ def merge(state: ConversationState, extraction: Extraction, rules: RuleBook | No
     state.current_project = min(current, max(0, len(state.facts.projects) - 1))
     _refresh_received(state, rules, state.facts.application_date.year if state.facts.application_date else year)
     return changed
+
+
+def is_fact(name: str) -> bool:
+    return name in known_fact_names()
 
 
 def _source(state: ConversationState, fact: str, project: int | None, value: Any, turn: int, quote: str,
@@ -135,12 +142,8 @@ def _has_facts(project: dict[str, Any]) -> bool:
 
 
 def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int, update: ProjectUpdate, turn: int,
-           message: str, extraction: Extraction) -> list[str]:
-    from assistant.understanding.lexicon import default_lexicon
-    from assistant.understanding.words import shared_target
-
+           message: str, extraction: Extraction, lexicon: Lexicon) -> list[str]:
     project, changed = projects[index], []
-    lexicon = default_lexicon()
     for fact, start in update.level_or_value.items():  # a waiting level of the other year makes it the level
         period = update.periods.get(start)
         if period and any(w.project == index and w.fact == fact and w.period != period for w in state.levels):
@@ -153,7 +156,7 @@ def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int,
             changed.append(source.fact)
     for name, value in update.facts.items():
         span = update.spans[name]
-        targets = shared_target([], project, lexicon, name) if name not in ProjectFacts.model_fields else [name]
+        targets = shared_target([], project, lexicon, name) if not is_fact(name) else [name]
         for target in targets:
             if project.get(target) != value:
                 project[target] = value
@@ -203,7 +206,7 @@ def _unsure(state: ConversationState, project: dict[str, Any], index: int, updat
         return _levels(state, project, index, ProjectUpdate(levels=[level]), turn, message)
     said_before = [s for s in state.sources if s.project == index and s.value in update.mentioned and s.fact.endswith("_yuan")
                    and s.value != value]
-    asked = [n for n in state.asked if n.endswith("_yuan") and n in ProjectFacts.model_fields]
+    asked = [n for n in state.asked if is_fact(n) and fact_spec(n).type == "int_yuan" and fact_spec(n).scope == "project"]
     if said_before:  # 这260万里还包括60万的服务器，模型本身是200万
         fact = said_before[-1].fact
     elif asked:
@@ -276,7 +279,7 @@ def _refresh_received(state: ConversationState, rules: RuleBook | None, year: in
         return
     import datetime as dt
 
-    from eligibility.engine import concerns, default_rules
+    from eligibility.engine import concerns
 
     book, year = rules or default_rules(), year or dt.date.today().year
     data = state.facts.model_dump()
@@ -286,7 +289,7 @@ def _refresh_received(state: ConversationState, rules: RuleBook | None, year: in
             continue
         project = data["projects"][index]
         facts_of_project = ProjectFacts.model_validate(project)
-        capped = [p.id for p in book.policy.programs if (p.annual_cap_yuan or p.cumulative_cap_yuan or p.frequency == "one_off")
+        capped = [p.id for p in book.programs if (p.annual_cap_yuan or p.cumulative_cap_yuan or p.frequency == "one_off")
                   and concerns(p, state.facts, facts_of_project)]
         for program, record in programs.items():
             target = program if program != "main" else (capped[0] if capped else None)

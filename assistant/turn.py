@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from assistant import render
 from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
 from assistant.extraction import extract
 from assistant.journal import Feedback, Journal, Rating, TurnRecord
@@ -13,6 +14,7 @@ from assistant.reply import ChatReply, Estimate, FactSourceOut
 from assistant.scope import in_scope
 from assistant.sessions import Session, SessionStore
 from assistant.state import ConversationState, merge
+from assistant.understanding.lexicon import Lexicon, default_lexicon, load_lexicon
 from eligibility.engine import Assessment, default_rules, evaluate
 from eligibility.facts import Facts
 from eligibility.rules import RuleBook
@@ -42,11 +44,14 @@ def clean_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 class Assistant:
     def __init__(self, kb: KnowledgeBase, searcher: HybridSearcher, store: SessionStore,
                  rules: RuleBook | None = None, llm=None, today: Callable[[], dt.date] = dt.date.today,
-                 wechat_chars: int = 300, llm_extractor=None, journal: Journal | None = None) -> None:
+                 wechat_chars: int = 300, llm_extractor=None, journal: Journal | None = None,
+                 lexicon: Lexicon | None = None) -> None:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
         self.llm_extractor = llm_extractor
         self.journal = journal
+        # how people name the facts: the bundled lexicon, or one loaded beside later rules (no code per rule)
+        self.lexicon = lexicon or (default_lexicon() if rules is None else load_lexicon(rules))
 
     @property
     def rulebook(self) -> RuleBook:
@@ -63,9 +68,9 @@ class Assistant:
             if session_id:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
             for earlier in history or []:
-                extraction = extract(earlier)
+                extraction = extract(earlier, self.lexicon, self.rulebook)
                 if in_scope(earlier, extraction.has_facts()):
-                    merge(session.state, extraction, self.rulebook, self.today().year)
+                    merge(session.state, extraction, self.rulebook, self.today().year, self.lexicon)
             reply = self._turn(session, text, channel or session.channel)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
             if self.journal is not None:
@@ -101,7 +106,7 @@ class Assistant:
 
     # ---- the turn -----------------------------------------------------------------------------
     def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
-        extraction = extract(text)
+        extraction = extract(text, self.lexicon, self.rulebook)
         if self.llm_extractor is not None and not extraction.injection:
             from assistant.llm import fill_gaps
 
@@ -111,7 +116,7 @@ class Assistant:
             return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
                              citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
                              facts=_facts_dict(state.facts), language=extraction.language)
-        changed = merge(state, extraction, self.rulebook, self.today().year)
+        changed = merge(state, extraction, self.rulebook, self.today().year, self.lexicon)
         # an award turn cites the programmes' own quotes; the search is run only where its hits are used
         need_hits = not changed or extraction.procedural or self.llm is not None
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
@@ -140,7 +145,8 @@ class Assistant:
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=(confirm + assessment.follow_up)[:3],
+            total_ceiling_yuan=assessment.total_ceiling_yuan,
+            follow_up=(confirm + render.follow_up(assessment, extraction.language, 3))[:3],
             facts=_facts_dict(state.facts), language=extraction.language, composer=composer,
             fact_sources=[FactSourceOut(**s.model_dump()) for s in state.sources], confirm=confirm)
 
@@ -165,18 +171,18 @@ class Assistant:
         """With no facts to go on, the programmes of the article the question is about, for reference."""
         if not hits or hits[0].doc_id != POLICY_DOC_ID:
             return []
-        return [p.id for p in self.rulebook.policy.programs if p.article == hits[0].article]
+        return [p.id for p in self.rulebook.programs if p.article == hits[0].article]
 
 
 def confirm_questions(state: ConversationState, language: str) -> list[str]:
     """"您说的“400万”是平台年度运营费用吗？": an amount is used only once the person confirms what it is."""
-    from eligibility.facts import field_info
+    from eligibility.facts import label
 
     out = []
     for w in state.confirm:
-        label = field_info(w.fact)[0].removesuffix("（元）")
-        out.append(f"您说的“{w.quote}”中的 {w.value:,} 元是{label}吗？请回复“是”或告诉我它是什么费用。" if language == "zh" else
-                   f"Is the {w.value:,} yuan in “{w.quote}” the {w.fact.removesuffix('_yuan').replace('_', ' ')}? Please answer yes or say what it is.")
+        name = label(w.fact, language).removesuffix("（元）").removesuffix(" (yuan)")
+        out.append(f"您说的“{w.quote}”中的 {w.value:,} 元是{name}吗？请回复“是”，或告诉我它是什么费用。" if language == "zh" else
+                   f"Is the {w.value:,} yuan in “{w.quote}” the {name}? Please answer yes, or tell me what it is.")
     return out
 
 

@@ -1,4 +1,4 @@
-"""evaluate(facts, on_date) -> Assessment: pure, deterministic, every step naming the article it rests on."""
+"""evaluate(facts, on_date) -> Assessment: pure, deterministic, every step typed and naming the article it rests on."""
 
 from __future__ import annotations
 
@@ -6,25 +6,17 @@ import datetime as dt
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-from eligibility.facts import LABELS_ZH, Facts, ProjectFacts, field_info
-from eligibility.rules import Condition, Program, RuleBook, load_rules
+from eligibility import catalogue
+from eligibility.catalogue import Text
+from eligibility.facts import Facts, ProjectFacts
+from eligibility.rules import Condition, Program, RuleBook, default_rules
+from eligibility.steps import FIGURE_KINDS, MissingFact, Step, TotalItem, article_name, render_step, yuan
 
+__all__ = ["Assessment", "ProgramEstimate", "Step", "MissingFact", "article_name", "yuan", "evaluate",
+           "default_rules", "assess", "concerns"]
 Status = Literal["eligible", "needs_info", "not_eligible"]
-CN_NUMBERS = "零一二三四五六七八九十"
-
-
-def article_name(article: str) -> str:
-    """"1" → 第一条, "10" → 第十条, "closing" → 附则."""
-    if article.isdigit():
-        n = int(article)
-        return f"第{CN_NUMBERS[n] if n <= 10 else '十' + CN_NUMBERS[n - 10]}条" if n < 20 else f"第{n}条"
-    return {"closing": "附则", "preamble": "序言"}.get(article, article)
-
-
-def yuan(amount: int) -> str:
-    return f"{amount:,} 元"
 
 
 class ProgramEstimate(BaseModel):
@@ -34,51 +26,90 @@ class ProgramEstimate(BaseModel):
     status: Status
     ceiling_yuan: int | None = Field(description="the most this applicant can get here from its facts")
     cap_yuan: int | None = Field(description="the programme's absolute cap; null when the policy states none")
-    trace: list[str]
     missing: list[str] = Field(description="facts still needed, by their Chinese labels")
     # extensions beyond the contract
+    steps: list[Step] = Field(default_factory=list, description="the calculation as typed steps")
     missing_facts: list[str] = Field(default_factory=list, description="the same, by fact name")
+    missing_info: list[MissingFact] = Field(default_factory=list, description="the same, with labels and questions")
     questions: list[str] = Field(default_factory=list)
-    project: str = ""
-    counted: bool = Field(default=True, description="false when 从高不重复 set this estimate aside")
+    project: str = Field(default="", description="the project's name, or 项目N when there are several")
+    project_name: str = Field(default="", description="the project's own name, when it was given one")
+    project_index: int = 0
+    counted: bool = Field(default=True, description="false when 从高不重复 set this estimate aside, or for reference only")
     responsible_unit: str = ""
     quote: str = ""
     doc_id: str = ""
+    title_en: str = ""
+    responsible_unit_en: str = ""
+
+    @computed_field(description="the calculation step by step, each naming its article: the steps in Chinese")
+    @property
+    def trace(self) -> list[str]:
+        return [render_step(s) for s in self.steps]
+
+    def title_in(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+    def failures(self) -> list[Step]:
+        """The steps that rule this programme out."""
+        return [s for s in self.steps if s.reason]
+
+    def figure_steps(self) -> list[Step]:
+        """The steps that set or change the figure, in order."""
+        return [s for s in self.steps if s.kind in FIGURE_KINDS]
+
+    def step(self, kind: str) -> Step | None:
+        return next((s for s in self.steps if s.kind == kind), None)
 
 
 class Assessment(BaseModel):
     estimates: list[ProgramEstimate]
     total_ceiling_yuan: int | None
-    total_trace: list[str]
     follow_up: list[str]
     on_date: dt.date
+    total_steps: list[Step] = Field(default_factory=list, description="no-stacking and the total, typed")
+    missing: list[MissingFact] = Field(default_factory=list, description="the follow-up facts, typed, same order")
+
+    @computed_field(description="no-stacking and the total, in Chinese")
+    @property
+    def total_trace(self) -> list[str]:
+        return [render_step(s) for s in self.total_steps]
 
 
 class _Reading:
     """The facts one programme needs, read for one project: known, unknown, or failing."""
 
-    def __init__(self, facts: Facts, project: ProjectFacts, article: str) -> None:
-        self.facts, self.project, self.article = facts, project, article
-        self.trace: list[str] = []
-        self.failures: list[str] = []
-        self.missing: list[tuple[str, str, str]] = []  # (fact name, label, question)
+    def __init__(self, facts: Facts, project: ProjectFacts, article: str, document: Text | None) -> None:
+        self.facts, self.project, self.article, self.document = facts, project, article, document
+        self.steps: list[Step] = []
+        self.failures: list[Step] = []
+        self.missing: list[MissingFact] = []
+
+    def step(self, kind: str, article: str | None = None, **fields) -> Step:
+        """A step resting on this programme's article (or another one given), added to the trace."""
+        doc = fields.pop("document", self.document if article is None else None)
+        step = Step(kind=kind, article=self.article if article is None else article, document=doc, **fields)
+        (self.failures if step.reason else self.steps).append(step)
+        return step
 
     def value(self, name: str):
-        return getattr(self.facts if name in Facts.model_fields else self.project, name)
+        spec = catalogue.CORE.get(name) or catalogue.find(name)
+        owner = self.facts if spec is not None and spec.scope == "applicant" else self.project
+        return getattr(owner, name, None)
 
-    def need(self, name: str, label: str | None = None, question: str | None = None) -> None:
-        default_label, default_question = field_info(name) if "." not in name else (name, name)
-        self.missing.append((name, label or default_label, question or default_question))
+    def need(self, name: str, label: Text | None = None, question: Text | None = None) -> None:
+        spec = catalogue.fact_spec(name) if label is None else None
+        self.missing.append(MissingFact(name=name, label=label or spec.label, question=question or spec.question))
 
-    def check(self, condition: Condition, where: str) -> None:
+    def check(self, condition: Condition, article: str | None = None, document: Text | None = None) -> None:
         value = self.value(condition.fact)
+        kw = {"fact": condition.fact, "says": condition.text(), "document": document or self.document}
         if value is None:
             self.need(condition.fact)
         elif condition.test(value):
-            self.trace.append(f"条件满足：{condition.says}（{where}）")
+            self.step("condition_met", article, **kw)
         else:
-            shown = LABELS_ZH.get(value, value) if isinstance(value, str) else ("是" if value is True else "否")
-            self.failures.append(f"不符合条件：{condition.says}；已知{field_info(condition.fact)[0]}为“{shown}”（{where}）")
+            self.step("condition_failed", article, value=value, reason="condition_not_met", **kw)
 
 
 def _floor(value: Decimal) -> int:
@@ -86,159 +117,194 @@ def _floor(value: Decimal) -> int:
 
 
 def assess(book: RuleBook, program: Program, facts: Facts, project: ProjectFacts, on_date: dt.date,
-           project_label: str = "") -> ProgramEstimate:
-    art = article_name(program.article)
+           project_index: int = 0, several_projects: bool = False) -> ProgramEstimate:
     validity = book.policy.validity
+    source = book.source(program.id)
+    document = Text(zh=source.title, en=source.title_en) if source else None
     starts, ends = program.valid_from or validity.starts, program.valid_until or validity.ends
-    reading = _Reading(facts, project, art)
+    reading = _Reading(facts, project, program.article, document)
     amendments = book.amendments_for(program.id, on_date)
-    cap = min([program.amount.cap_yuan] + [a.cap_yuan for _, a in amendments if a.cap_yuan], key=lambda c: c or 0) \
+    cap = min([program.amount.cap_yuan] + [a.cap_yuan for _, a in amendments if a.cap_yuan]) \
         if program.amount.cap_yuan else None
-    estimate = ProgramEstimate(program_id=program.id, article=program.article, title=program.title,
-                               status="needs_info", ceiling_yuan=None, cap_yuan=cap, trace=reading.trace, missing=[],
-                               project=project_label, responsible_unit=program.responsible_unit,
-                               quote=program.quote, doc_id=book.policy.doc_id)
-    estimate.trace = reading.trace  # one list: the reading writes the estimate's trace as it goes
-    reading.trace.append(f"评估日期 {on_date}；政策有效期 {starts} 至 {ends}（附则：{validity.quote}；{validity.basis}）")
+    name = project.name or ""
+    estimate = ProgramEstimate(
+        program_id=program.id, article=program.article, title=program.title, title_en=program.title_en,
+        status="needs_info", ceiling_yuan=None, cap_yuan=cap, missing=[],
+        project=name or (f"项目{project_index + 1}" if several_projects else ""), project_name=name,
+        project_index=project_index,
+        responsible_unit=program.responsible_unit, responsible_unit_en=program.responsible_unit_en,
+        quote=program.quote, doc_id=program.doc_id or book.policy.doc_id)
+    reading.step("validity", "closing", on_date=on_date, starts=starts, ends=ends, quote=validity.quote,
+                 basis=validity.basis, document=None)
     if not starts <= on_date <= ends:
-        return _not_eligible(estimate, f"{on_date} 不在政策有效期 {starts} 至 {ends} 内，不能享受本项政策（附则）")
+        reading.step("out_of_validity", "closing", on_date=on_date, starts=starts, ends=ends,
+                     reason="outside_validity", document=document)
+        return _finish(estimate, reading, None)
 
-    _check_applicant(reading, program, art)
+    _check_applicant(reading, program)
     for condition in program.conditions:
-        reading.check(condition, art)
+        reading.check(condition)
     for amendment_file, amendment in amendments:
-        where = f"{amendment_file.title}{article_name(amendment.reference.article)}"
+        doc = Text(zh=amendment_file.title, en=amendment_file.title_en)
+        article = amendment.reference.article
         for condition in amendment.add_conditions:
-            reading.check(condition, where)
+            reading.check(condition, article, doc)
         if amendment.application_window:
             opens, closes = amendment.application_window
-            if opens <= on_date <= closes:
-                reading.trace.append(f"{on_date} 在申报时间 {opens} 至 {closes} 内（{where}）")
-            else:
-                reading.failures.append(f"{on_date} 不在申报时间 {opens} 至 {closes} 内（{where}）")
+            inside = opens <= on_date <= closes
+            reading.step("application_window" if inside else "outside_window", article, document=doc,
+                         on_date=on_date, starts=opens, ends=closes,
+                         reason=None if inside else "outside_application_window")
     if reading.failures:
-        return _not_eligible(estimate, *reading.failures)
-
-    ceiling = _amount(reading, program, amendments, cap, art)
+        return _finish(estimate, reading, None)
+    ceiling = _amount(reading, program, amendments, cap)
     if ceiling is not None:
-        ceiling = _apply_received(reading, program, ceiling, art)
+        ceiling = _apply_received(reading, program, ceiling)
+    return _finish(estimate, reading, ceiling)
+
+
+def _finish(estimate: ProgramEstimate, reading: _Reading, ceiling: int | None) -> ProgramEstimate:
     if reading.failures:
-        return _not_eligible(estimate, *reading.failures)
-    estimate.ceiling_yuan = ceiling
-    # the figure an amount is computed from is asked for first: it is what the answer most depends on
-    reading.missing.sort(key=lambda item: not (item[0].endswith("_yuan") and "." not in item[0]))
-    estimate.missing = [label for _, label, _ in reading.missing]
-    estimate.missing_facts = [name for name, _, _ in reading.missing]
-    estimate.questions = [question for _, _, question in reading.missing]
-    estimate.status = "needs_info" if reading.missing else "eligible"
-    if reading.missing and ceiling is not None:
-        reading.trace.append(f"以上金额以补充的条件均满足为前提：{'、'.join(estimate.missing)}")
+        # 0 where the policy states a figure; a programme without one never shows a figure, not even 0
+        estimate.status = "not_eligible"
+        estimate.ceiling_yuan = None if estimate.cap_yuan is None else 0
+        estimate.steps = reading.steps + reading.failures
+    else:
+        # the figure an amount is computed from is asked for first: it is what the answer most depends on
+        reading.missing.sort(key=lambda m: not (m.name.endswith("_yuan") and "." not in m.name))
+        estimate.ceiling_yuan = ceiling
+        estimate.status = "needs_info" if reading.missing else "eligible"
+        if reading.missing and ceiling is not None:
+            reading.step("assumption", missing=[m.label for m in reading.missing])
+        estimate.steps = reading.steps
+        estimate.missing_info = reading.missing
+        estimate.missing = [m.label.zh for m in reading.missing]
+        estimate.missing_facts = [m.name for m in reading.missing]
+        estimate.questions = [m.question.zh for m in reading.missing]
     return estimate
 
 
-def _not_eligible(estimate: ProgramEstimate, *reasons: str) -> ProgramEstimate:
-    estimate.trace.extend(reasons)
-    # 0 where the policy states a figure; a programme without one never shows a figure, not even 0
-    estimate.status, estimate.missing = "not_eligible", []
-    estimate.ceiling_yuan = None if estimate.cap_yuan is None else 0
-    estimate.missing_facts, estimate.questions = [], []
-    return estimate
-
-
-def _check_applicant(reading: _Reading, program: Program, art: str) -> None:
+def _check_applicant(reading: _Reading, program: Program) -> None:
     kind = reading.facts.applicant_kind
-    allowed = "、".join(LABELS_ZH[k] for k in program.applicants)
+    allowed = list(program.applicants)
     if kind is None and program.assume_applicant:
-        reading.trace.append(f"申请主体未说明，按{LABELS_ZH[program.assume_applicant]}计（本项面向{allowed}，{art}）")
+        reading.step("applicant_assumed", fact="applicant_kind", applicant=program.assume_applicant, allowed=allowed)
     elif kind is None:
         reading.need("applicant_kind")
     elif kind in program.applicants:
-        reading.trace.append(f"申请主体为{LABELS_ZH[kind]}，属于本项面向的{allowed}（{art}）")
+        reading.step("applicant", fact="applicant_kind", applicant=kind, allowed=allowed)
     else:
-        reading.failures.append(f"申请主体为{LABELS_ZH[kind]}，本项面向{allowed}（{art}）")
+        reading.step("applicant_failed", fact="applicant_kind", applicant=kind, allowed=allowed,
+                     reason="applicant_not_covered")
 
 
-def _amount(reading: _Reading, program: Program, amendments, cap: int | None, art: str) -> int | None:
+def _amount(reading: _Reading, program: Program, amendments, cap: int | None) -> int | None:
     amount = program.amount
     if amount.kind == "none":
-        reading.trace.append(f"{amount.support}（{art}）")
+        reading.step("no_amount", says=Text(zh=amount.support, en=amount.support_en))
         return None
     if amount.kind == "fixed_max":
-        reading.trace.append(f"本项政策未规定计算公式，最高 {yuan(cap)}（{art}）")
+        reading.step("fixed_max", limit_yuan=cap, result_yuan=cap)
         ceiling = cap
     else:
-        rate = min([amount.rate] + [a.rate for _, a in amendments if a.rate])
+        rate = min([amount.rate] + [a.rate for _, a in amendments if a.rate]) if amount.rate else None
         base = reading.value(amount.base)
-        label = field_info(amount.base)[0].removesuffix("（元）")
         if base is None:
             reading.need(amount.base)
-            reading.trace.append(f"金额 = {label} × {rate:.0%}，最高 {yuan(cap)}（{art}）；{label}未知，暂不能计算")
+            reading.step("tiered_unknown" if amount.kind == "tiered" else "formula_unknown",
+                         fact=amount.base, rate=rate, limit_yuan=cap)
             return None
-        if base <= 0:
-            reading.failures.append(f"{label}为 {yuan(base)}，没有可计奖励的基数（{art}）")
+        ceiling = _tiered(reading, program, base, cap) if amount.kind == "tiered" else \
+            _formula(reading, program, base, rate, cap)
+        if ceiling is None:
             return None
-        exact = Decimal(base) * Decimal(str(rate))
-        raw = _floor(exact)
-        rounding = "（按元向下取整）" if exact != raw else ""
-        if raw > cap:
-            reading.trace.append(f"{label} {yuan(base)} × {rate:.0%} = {yuan(raw)}{rounding}，超过上限 {yuan(cap)}，按上限计（{art}）")
-            ceiling = cap
-        else:
-            reading.trace.append(f"{label} {yuan(base)} × {rate:.0%} = {yuan(raw)}{rounding}，未超过上限 {yuan(cap)}（{art}）")
-            ceiling = raw
     for amendment_file, amendment in amendments:
+        doc = Text(zh=amendment_file.title, en=amendment_file.title_en)
+        article = amendment.reference.article
         if amendment.rate or amendment.cap_yuan:
-            reading.trace.append(f"自 {amendment_file.effective_from} 起按{amendment_file.title}"
-                                 f"{article_name(amendment.reference.article)}：{amendment.reference.quote}")
+            reading.step("amendment", article, document=doc, starts=amendment_file.effective_from,
+                         rate=amendment.rate, limit_yuan=amendment.cap_yuan, quote=amendment.reference.quote)
         if amendment.cap_by_fact:
             limit = reading.value(amendment.cap_by_fact)
-            where = f"{amendment_file.title}{article_name(amendment.reference.article)}"
             if limit is None:
                 reading.need(amendment.cap_by_fact)
             elif limit < ceiling:
-                reading.trace.append(f"奖励不超过{field_info(amendment.cap_by_fact)[0].removesuffix('（元）')} "
-                                     f"{yuan(limit)}，按 {yuan(limit)} 计（{where}）")
+                reading.step("cap_by_fact", article, document=doc, fact=amendment.cap_by_fact, limit_yuan=limit,
+                             raw_yuan=ceiling, result_yuan=limit)
                 ceiling = limit
     return ceiling
 
 
-def _apply_received(reading: _Reading, program: Program, ceiling: int, art: str) -> int:
+def _formula(reading: _Reading, program: Program, base: int, rate: float, cap: int) -> int | None:
+    if base <= 0:
+        reading.step("no_base", fact=program.amount.base, base_yuan=base, reason="no_base")
+        return None
+    exact = Decimal(base) * Decimal(str(rate))
+    raw = _floor(exact)
+    result = min(raw, cap)
+    reading.step("formula", variant="capped" if raw > cap else "within", fact=program.amount.base, base_yuan=base,
+                 rate=rate, raw_yuan=raw, rounded=exact != raw, limit_yuan=cap, result_yuan=result)
+    return result
+
+
+def _tiered(reading: _Reading, program: Program, base: int, cap: int) -> int | None:
+    """The award of the highest bracket the base reaches, within the cap."""
+    tiers = program.amount.tiers
+    reached = [t for t in tiers if base >= t.at_least_yuan]
+    if not reached:
+        reading.step("below_tiers", fact=program.amount.base, base_yuan=base, threshold_yuan=tiers[0].at_least_yuan,
+                     reason="below_tiers")
+        return None
+    tier = reached[-1]
+    result = min(tier.yuan, cap)
+    reading.step("tiered", variant="capped" if tier.yuan > cap else "within", fact=program.amount.base,
+                 base_yuan=base, threshold_yuan=tier.at_least_yuan, raw_yuan=tier.yuan, limit_yuan=cap,
+                 result_yuan=result)
+    return result
+
+
+def _received_missing(program: Program, part: str) -> MissingFact:
+    title = Text(zh=program.title, en=program.title_en)
+    if part == "one_off":
+        return MissingFact(name=f"awards_received.{program.id}.total_yuan",
+                           label=Text(zh="此前是否获得过本项一次性奖励", en="whether this one-off award was received before"),
+                           question=Text(zh=f"是否已经获得过“{title.zh}”？", en=f"Have you already received the “{title.en}”?"))
+    zh, en = {"this_year_yuan": ("今年", "this year"), "total_yuan": ("此前累计", "so far in total")}[part]
+    return MissingFact(name=f"awards_received.{program.id}.{part}",
+                       label=Text(zh=f"{zh}已获本项奖励金额", en=f"amount of this award received {en}"),
+                       question=Text(zh=f"{zh}已经获得“{title.zh}”多少元？",
+                                     en=f"How much of the “{title.en}” have you received {en}, in yuan?"))
+
+
+def _apply_received(reading: _Reading, program: Program, ceiling: int) -> int:
     received = reading.project.awards_received.get(program.id)
     this_year = received.this_year_yuan if received else None
     total = received.total_yuan if received else None
     if program.frequency == "one_off":
         if total is None:
-            reading.need(f"awards_received.{program.id}.total_yuan", "此前是否获得过本项一次性奖励",
-                         f"是否已经获得过“{program.title}”？")
+            reading.missing.append(_received_missing(program, "one_off"))
         elif total > 0:
-            reading.failures.append(f"本项为一次性奖励，已获得 {yuan(total)}，不能再次享受（{art}）")
-    for cap, got, words in ((program.annual_cap_yuan, this_year, ("每年上限", "今年", "今年", "this_year_yuan")),
-                            (program.cumulative_cap_yuan, total, ("累计上限", "累计", "此前累计", "total_yuan"))):
-        if cap:
-            ceiling = _within_cap(reading, program, ceiling, cap, got, words, art)
-    return ceiling
-
-
-def _within_cap(reading: _Reading, program: Program, ceiling: int, cap: int, received: int | None,
-                words: tuple[str, str, str, str], art: str) -> int:
-    """What is left under one cap: the cap minus what was received; unknown received is a missing fact."""
-    cap_name, period, asked_as, part = words
-    if received is None:
-        reading.need(f"awards_received.{program.id}.{part}", f"{asked_as}已获本项奖励金额",
-                     f"{asked_as}已经获得“{program.title}”多少元？")
-        return ceiling
-    left = cap - received
-    if left <= 0:
-        reading.failures.append(f"{period}已获 {yuan(received)}，已达{cap_name} {yuan(cap)}（{art}）")
-    elif left < ceiling:
-        reading.trace.append(f"{cap_name} {yuan(cap)} − {period}已获 {yuan(received)} = {yuan(left)}，按 {yuan(left)} 计（{art}）")
-        return left
+            reading.step("one_off_received", received_yuan=total, reason="one_off_received")
+    for cap, got, part, kind in ((program.annual_cap_yuan, this_year, "this_year_yuan", "annual"),
+                                 (program.cumulative_cap_yuan, total, "total_yuan", "cumulative")):
+        if not cap:
+            continue
+        if got is None:
+            reading.missing.append(_received_missing(program, part))
+            continue
+        left = cap - got
+        if left <= 0:
+            reading.step(f"{kind}_cap_reached", limit_yuan=cap, received_yuan=got, result_yuan=0,
+                         reason=f"{kind}_cap_reached")
+        elif left < ceiling:
+            reading.step(f"{kind}_remainder", limit_yuan=cap, received_yuan=got, raw_yuan=ceiling, result_yuan=left)
+            ceiling = left
     return ceiling
 
 
 def concerns(program: Program, facts: Facts, project: ProjectFacts) -> bool:
     """Whether a known fact of this project makes this programme part of the conversation."""
-    reading = _Reading(facts, project, "")
+    reading = _Reading(facts, project, "", None)
     return any((v := reading.value(t.fact)) is not None and t.test(v) for t in program.triggers)
 
 
@@ -255,57 +321,51 @@ def evaluate(facts: Facts, on_date: dt.date | None = None, *, rules: RuleBook | 
     wanted = set(program_ids or ())
     projects = facts.project_list()
     estimates: list[ProgramEstimate] = []
-    for program in book.policy.programs:
+    for program in book.programs:
         hits = [i for i, p in enumerate(projects) if include_all or concerns(program, facts, p)]
         reference_only = not hits and program.id in wanted and informational
         if not hits and program.id in wanted:
             hits = [0]
         for i in hits:
-            label = projects[i].name or (f"项目{i + 1}" if len(projects) > 1 else "")
-            estimate = assess(book, program, facts, projects[i], on_date, label)
+            estimate = assess(book, program, facts, projects[i], on_date, i, len(projects) > 1)
             if reference_only:
                 estimate.counted = False
-                estimate.trace.append("尚未提供与本项相关的情况，仅列出政策规定供参考，不计入合计")
+                estimate.steps.append(Step(kind="reference_only", article=program.article))
             estimates.append(estimate)
-    total, total_trace = _no_stacking(estimates, book)
-    follow_up = list(dict.fromkeys(q for e in estimates for q in e.questions))
-    return Assessment(estimates=estimates, total_ceiling_yuan=total, total_trace=total_trace,
-                      follow_up=follow_up, on_date=on_date)
+    total, total_steps = _no_stacking(estimates, book, len(projects) > 1)
+    missing = list({m.question.zh: m for e in estimates for m in e.missing_info}.values())
+    return Assessment(estimates=estimates, total_ceiling_yuan=total, total_steps=total_steps,
+                      follow_up=[m.question.zh for m in missing], missing=missing, on_date=on_date)
 
 
-def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook) -> tuple[int | None, list[str]]:
+def _no_stacking(estimates: list[ProgramEstimate], book: RuleBook, several: bool) -> tuple[int | None, list[Step]]:
     """Within one project and one exclusivity group only the highest ceiling counts; projects add up."""
-    trace: list[str] = []
-    groups: dict[tuple[str, str], list[ProgramEstimate]] = {}
+    steps: list[Step] = []
+    groups: dict[tuple[int, str], list[ProgramEstimate]] = {}
     for e in estimates:
         program = book.program(e.program_id)
         if e.counted and e.status != "not_eligible" and e.ceiling_yuan is not None and program.exclusive_group:
-            groups.setdefault((e.project, program.exclusive_group), []).append(e)
-    for (project, _), members in groups.items():
+            groups.setdefault((e.project_index, program.exclusive_group), []).append(e)
+    for members in groups.values():
         best = max(members, key=lambda e: e.ceiling_yuan)
         for e in members:
             if e is not best:
                 e.counted = False
-                line = (f"{project or '同一项目'}按“从高不重复”原则只计最高的“{best.title}” {yuan(best.ceiling_yuan)}，"
-                        f"“{e.title}” {yuan(e.ceiling_yuan)} 不再叠加（附则：{book.policy.no_stacking_quote}）")
-                e.trace.append(line)
-                trace.append(line)
+                step = Step(kind="no_stacking", article="closing", quote=book.policy.no_stacking_quote,
+                            program_id=e.program_id, title=Text(zh=e.title, en=e.title_en), result_yuan=e.ceiling_yuan,
+                            kept_program_id=best.program_id, kept_title=Text(zh=best.title, en=best.title_en),
+                            kept_yuan=best.ceiling_yuan, project=e.project_name, project_index=e.project_index,
+                            several_projects=several)
+                e.steps.append(step)
+                steps.append(step)
     counted = [e for e in estimates if e.counted and e.status != "not_eligible" and e.ceiling_yuan is not None]
     if counted:
         total = sum(e.ceiling_yuan for e in counted)
-        trace.append("合计 = " + " + ".join(f"{e.title} {yuan(e.ceiling_yuan)}" for e in counted) + f" = {yuan(total)}")
-        return total, trace
+        items = [TotalItem(program_id=e.program_id, title=Text(zh=e.title, en=e.title_en), project=e.project_name,
+                           project_index=e.project_index, yuan=e.ceiling_yuan) for e in counted]
+        steps.append(Step(kind="total", article="closing", items=items, result_yuan=total))
+        return total, steps
     counted_all = [e for e in estimates if e.counted]
     if counted_all and all(e.status == "not_eligible" for e in counted_all) and any(e.ceiling_yuan == 0 for e in counted_all):
-        return 0, trace
-    return None, trace
-
-
-_DEFAULT: RuleBook | None = None
-
-
-def default_rules() -> RuleBook:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_rules()
-    return _DEFAULT
+        return 0, steps
+    return None, steps

@@ -91,6 +91,18 @@ def test_bad_input_gets_a_4xx_json_error_and_the_server_goes_on(client, name, kw
     assert client.post("/v1/chat", json={"message": "政策有效期多久"}).status_code == 200
 
 
+def test_estimate_has_typed_steps(client):
+    facts = {"platform_level": "national", "platform_operating_cost_yuan": 5_000_000, "open_source_project": True,
+             "awards_received": {"innovation-platform-operation": {"this_year_yuan": 0, "total_yuan": 1_500_000}}}
+    body = client.post("/v1/estimate", json={"facts": facts, "on_date": "2026-06-01"}).json()
+    platform = next(e for e in body["estimates"] if e["program_id"] == "innovation-platform-operation")
+    cumulative = next(s for s in platform["steps"] if s["kind"] == "cumulative_remainder")
+    assert (cumulative["limit_yuan"], cumulative["received_yuan"], cumulative["result_yuan"]) == (2_000_000, 1_500_000, 500_000)
+    assert len(platform["trace"]) == len(platform["steps"])
+    assert [s["kind"] for s in body["total_steps"]] == ["no_stacking", "total"]
+    assert body["total_steps"][-1]["result_yuan"] == body["total_ceiling_yuan"] == 1_000_000
+
+
 def test_unknown_field_is_named(client):
     r = client.post("/v1/estimate", json={"facts": {"new_product_sales_incremnt_yuan": 5}})
     assert r.status_code == 422 and "new_product_sales_incremnt_yuan" in r.json()["error"]["message"]

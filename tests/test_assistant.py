@@ -77,7 +77,21 @@ def test_city_level_platform_is_not_eligible(assistant):
 
 def test_cumulative_cap_from_the_conversation(assistant):
     reply = assistant.chat("我们的省级算力平台年度运营费用500万元，今年还没拿过运营奖励，此前累计已获运营奖励150万")
-    assert by_program(reply)["innovation-platform-operation"].ceiling_yuan == 500_000
+    estimate = by_program(reply)["innovation-platform-operation"]
+    assert estimate.ceiling_yuan == 500_000
+    # the step that sets the figure is shown, typed and in the answer
+    assert [s.kind for s in estimate.steps if s.result_yuan is not None][-1] == "cumulative_remainder"
+    assert "累计上限 2,000,000 元 − 累计已获 1,500,000 元 = 500,000 元" in reply.answer
+
+
+def test_english_estimates_and_follow_ups_are_english(assistant):
+    reply = assistant.chat("We run a national open computing power platform; operating costs this year are 5 million yuan. "
+                           "How much can we get?")
+    assert reply.language == "en" and reply.follow_up
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    lines = [line for line in reply.answer.splitlines() if line.startswith("· ")] + reply.follow_up
+    assert lines and not [line for line in lines if cjk.search(line)], lines
+    assert "National and provincial innovation support platform operating award (Article 3)" in reply.answer
 
 
 def test_sessions_survive_a_restart(policy_kb, searcher, tmp_path):
@@ -147,7 +161,8 @@ def test_citations_quote_their_sections_exactly(assistant, policy_kb):
 
 def test_english_question_gets_an_english_answer(assistant):
     reply = assistant.chat("We make smart glasses. New-product sales increase this year: 3.5 million yuan. How much can we get?")
-    assert reply.language == "en" and "at most 350,000 元" in reply.answer
+    assert reply.language == "en" and "at most 350,000 yuan" in reply.answer
+    assert "Smart hardware new product sales award (Article 1): at most 350,000 yuan" in reply.answer
     assert "对符合条件的新产品，按照销售增量的10%，给予最高200万元奖励。" in reply.answer
 
 

@@ -54,7 +54,7 @@ def _panels(assistant: Assistant, reply=None, facts: Facts | None = None):
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
-    programs = assistant.rulebook.policy.programs
+    programs = assistant.rulebook.programs
     correctable = views.correctable_facts()
 
     with gr.Blocks(title="长沙AI政策助手") as demo:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from assistant.render import render_steps
 from assistant.reply import Citation
 from eligibility.engine import Assessment, article_name
 from eligibility.facts import LABELS_ZH, Facts, ProjectFacts, field_info
 from eligibility.rules import Program
+from eligibility.steps import Step
 
 STATUS_ZH = {"eligible": "符合条件", "needs_info": "待补充信息", "not_eligible": "不符合"}
 ESTIMATE_HEADERS = ["项目", "奖励", "条款", "状态", "最高可获（元）", "计算过程"]
@@ -27,9 +29,12 @@ def estimate_rows(estimates) -> list[list[str]]:
     rows = []
     for e in estimates:
         e = e if isinstance(e, dict) else e.model_dump()
-        note = "" if e.get("counted", True) else ("（从高不重复，不计入合计）" if any("从高不重复" in s for s in e["trace"]) else "（仅供参考）")
+        steps = [Step.model_validate(step) for step in e.get("steps") or []]
+        set_aside = any(step.kind == "no_stacking" for step in steps)
+        note = "" if e.get("counted", True) else ("（从高不重复，不计入合计）" if set_aside else "（仅供参考）")
+        shown = render_steps([step for step in steps if step.kind != "validity"], "zh") if steps else e["trace"]
         rows.append([e.get("project") or "—", e["title"] + note, article_name(e["article"]), STATUS_ZH[e["status"]],
-                     _ceiling(e["ceiling_yuan"], e["status"]), "\n".join(e["trace"][1:]) or "—"])
+                     _ceiling(e["ceiling_yuan"], e["status"]), "\n".join(shown) or "—"])
     return rows
 
 

@@ -191,7 +191,7 @@ def load_file(path: Path, book: RuleBook, facts: set[str]) -> LexiconFile:
         raise LexiconError(f"{path}: cannot read lexicon file: {exc}") from exc
     except ValidationError as exc:
         raise LexiconError(f"{path}: {_describe(exc, data)}") from exc
-    programs = {p.id for p in book.policy.programs}
+    programs = {p.id for p in book.programs}
     named = [(w.fact, "facts") for w in parsed.facts] + [(v.capture, "facts") for w in parsed.facts for v in w.values if v.capture]
     named += [(a.fact, "amounts") for a in parsed.amounts] + [(w.requires, "facts") for w in parsed.facts if w.requires]
     if parsed.registered:
@@ -207,13 +207,13 @@ def load_file(path: Path, book: RuleBook, facts: set[str]) -> LexiconFile:
 
 def load_lexicon(book: RuleBook, paths: list[Path] | None = None, extra: list[Path] | None = None) -> Lexicon:
     """The bundled lexicon files (or `paths`), plus `extra` files (a later rule's, a test fixture's)."""
-    facts = known_fact_names() | set(getattr(book, "declared_facts", lambda: set())())
+    facts = known_fact_names()  # the Facts schema and every fact the loaded rules declared
     chosen = paths if paths is not None else sorted(LEXICON_DIR.glob("*.yaml"))
     return Lexicon([load_file(p, book, facts) for p in [*chosen, *(extra or [])]])
 
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    from eligibility.engine import default_rules
+    from eligibility.rules import default_rules
 
     return load_lexicon(default_rules())
