@@ -207,10 +207,16 @@ def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUp
         group = [(r, a[1]) for r, a in anchored if a[0] == kind]
         if len({y for _, y in group}) < 2:
             continue
+        first, last = min(y for _, y in group), max(y for _, y in group)
+        level_facts = {r.fact for r, _ in group if r.fact and not lexicon.amount(r.fact).quantity}
+        if len(level_facts) == 1:  # 去年运营费用260万，今年预计320万: the latest year's is the fact
+            fact = level_facts.pop()
+            roles = {id(r): ("value" if y == last else "other") for r, y in group}
+            readings = [replace(r, role=roles[id(r)], fact=fact) if id(r) in roles else r for r in readings]
+            continue
         fact = next((r.fact for r, _ in group if r.fact and lexicon.amount(r.fact).quantity), None) or _suggested(update, lexicon, rules)
         if fact is None:
             continue
-        first, last = min(y for _, y in group), max(y for _, y in group)
         roles = {id(r): ("previous" if y == first else "current" if y == last else "other") for r, y in group}
         readings = [replace(r, role=roles[id(r)], fact=fact, certain=True) if id(r) in roles else r for r in readings]
     return readings

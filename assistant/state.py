@@ -89,7 +89,7 @@ def merge(state: ConversationState, extraction: Extraction, rules: RuleBook | No
             continue
         index = _project_index(projects, update, current)
         current = index
-        changed += _apply(state, projects, index, update, turn, message, extraction, lexicon or default_lexicon())
+        changed += _apply(state, projects, index, update, turn, message, extraction, lexicon or default_lexicon(), rules)
     try:
         state.facts = Facts.model_validate({**facts, "projects": projects})
     except ValidationError:
@@ -142,7 +142,7 @@ def _has_facts(project: dict[str, Any]) -> bool:
 
 
 def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int, update: ProjectUpdate, turn: int,
-           message: str, extraction: Extraction, lexicon: Lexicon) -> list[str]:
+           message: str, extraction: Extraction, lexicon: Lexicon, rules: RuleBook | None) -> list[str]:
     project, changed = projects[index], []
     for fact, start in update.level_or_value.items():  # a waiting level of the other year makes it the level
         period = update.periods.get(start)
@@ -166,7 +166,7 @@ def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int,
                 state.last_amount = (index, target)
         state.confirm = [w for w in state.confirm if not (w.project == index and w.fact in targets)]
     changed += _levels(state, project, index, update, turn, message)
-    changed += _unsure(state, project, index, update, turn, message, extraction)
+    changed += _unsure(state, project, index, update, turn, message, extraction, rules)
     changed += _received(state, project, index, update, turn, message)
     return changed
 
@@ -192,7 +192,7 @@ def _levels(state: ConversationState, project: dict[str, Any], index: int, updat
 
 
 def _unsure(state: ConversationState, project: dict[str, Any], index: int, update: ProjectUpdate, turn: int,
-            message: str, extraction: Extraction) -> list[str]:
+            message: str, extraction: Extraction, rules: RuleBook | None) -> list[str]:
     """An amount with no words for its fact: a level's other year, a part of an amount said before, the answer to
     our question, a correction — or something to confirm before it is used."""
     if not update.unsure:
@@ -213,8 +213,9 @@ def _unsure(state: ConversationState, project: dict[str, Any], index: int, updat
         fact = asked[0]
     elif extraction.correction and state.last_amount and state.last_amount[0] == index:
         fact = state.last_amount[1]
-    elif reading.fact:  # only the conversation ties it to this fact: ask before using it
-        state.confirm.append(Waiting(project=index, fact=reading.fact, value=value, turn=turn, quote=quote_of(message, span)))
+    elif candidate := reading.fact or _the_missing_base(project, rules):
+        # only the conversation ties it to this fact: ask before using it, and state no figure resting on it
+        state.confirm.append(Waiting(project=index, fact=candidate, value=value, turn=turn, quote=quote_of(message, span)))
         return []
     else:
         return []
@@ -222,6 +223,19 @@ def _unsure(state: ConversationState, project: dict[str, Any], index: int, updat
     _source(state, fact, index, value, turn, quote_of(message, span), None)
     state.last_amount = (index, fact)
     return [fact]
+
+
+def _the_missing_base(project: dict[str, Any], rules: RuleBook | None) -> str | None:
+    """The one amount the programmes this project concerns are computed from, if exactly one is still unknown."""
+    from eligibility.engine import concerns
+
+    try:
+        facts = ProjectFacts.model_validate(project)
+    except ValidationError:
+        return None
+    bases = {p.amount.base for p in (rules or default_rules()).programs
+             if p.amount.base and project.get(p.amount.base) is None and concerns(p, Facts(), facts)}
+    return bases.pop() if len(bases) == 1 else None
 
 
 def _confirmations(state: ConversationState, message: str, projects: list[dict[str, Any]]) -> list[str]:

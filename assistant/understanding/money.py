@@ -22,6 +22,7 @@ COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|�
 COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
 LEVEL_ROLES = {"previous", "current"}
 RIGHT_REACH = 12
+ADJACENT = 1  # characters between a fact's name and its amount for the name alone to decide
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,17 @@ def _distance(pattern: str | None, norm: str, amount: Amount, lo: int, hi: int) 
 
 def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: int, hi: int):
     scored = []
-    for spec in lexicon.amount_facts:
-        words = [spec.cues] + ([spec.quantity] if spec.quantity and role in LEVEL_ROLES | {"value", "delta", "other"} else [])
-        distances = [d for d in (_distance(w, norm, amount, lo, hi) for w in words) if d is not None]
+    for order, spec in enumerate(lexicon.amount_facts):
+        cue = _distance(spec.cues, norm, amount, lo, hi)
+        quantity = _distance(spec.quantity, norm, amount, lo, hi) if role in LEVEL_ROLES | {"value", "delta", "other"} else None
+        distances = [d for d in (cue, None if quantity is None else quantity + 1) if d is not None]  # its own name first
         if distances:
-            scored.append((min(distances), spec))
+            scored.append((min(distances), -order, spec, cue))  # a tie goes to the later, more specific file
     if not scored:
-        return None, None
-    distance, spec = min(scored, key=lambda x: x[0])
+        return None, None, None
+    distance, _, spec, cue = min(scored, key=lambda x: (x[0], x[1]))
     not_this = _distance(spec.not_this, norm, amount, lo, hi)
-    return spec, (not_this is not None and not_this < distance)
+    return spec, (not_this is not None and not_this < distance), cue
 
 
 def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, segment_start: int) -> AmountReading:
@@ -79,17 +81,19 @@ def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, s
         return _received(norm, amount, role, confidence, lexicon, s_lo, s_hi)
     if role in {"claim"}:
         return AmountReading(amount, role, confidence)
-    spec, overruled = _nearest_fact(norm, amount, role, lexicon, s_lo, s_hi)
+    spec, overruled, cue = _nearest_fact(norm, amount, role, lexicon, s_lo, s_hi)
     certain = True
     if spec is None:  # no words in the sentence: the words earlier in this project's part of the message
-        spec, overruled = _nearest_fact(norm, amount, role, lexicon, segment_start, s_hi)
+        spec, overruled, cue = _nearest_fact(norm, amount, role, lexicon, segment_start, s_hi)
         certain = spec is not None and role not in {"other"}
     if spec is None:
         return AmountReading(amount, role, confidence, certain=False)
+    if role == "other" and cue is not None and cue <= ADJACENT and not overruled:
+        role = "value"  # the fact's own name right before it (去年营业收入1500万): the lexicon is certain
     if overruled and role in {"value", "delta", "other"}:
         role = "excluded"
     if role in LEVEL_ROLES and not spec.quantity:
-        role = "value" if role == "current" else "other"  # 去年运营费用260万，今年320万: this year's is the fact
+        role = "value"  # a fact that is itself a level (运营费用, 上年度营业收入); two years of it: see _ordered_by_year
     return AmountReading(amount, role, confidence, spec.fact, certain)
 
 
