@@ -185,7 +185,7 @@ def import_ui_in_background() -> threading.Thread:
 
 def warm_up_in_background(assistant: Assistant) -> None:
     """Load the word segmenter and the lazy model weights while the server starts answering."""
-    threading.Thread(target=assistant.searcher.warm_up, daemon=True, name="warm-up").start()
+    threading.Thread(target=assistant.warm_up, daemon=True, name="warm-up").start()
 
 
 def create_app_from_env() -> FastAPI:

@@ -15,6 +15,7 @@ from assistant.scope import in_scope
 from assistant.sessions import Session, SessionStore
 from assistant.state import ConversationState, merge
 from assistant.understanding.lexicon import Lexicon, default_lexicon, load_lexicon
+from assistant.understood import understood_lines
 from eligibility.engine import Assessment, default_rules, evaluate
 from eligibility.facts import Facts
 from eligibility.rules import RuleBook
@@ -52,6 +53,13 @@ class Assistant:
         self.journal = journal
         # how people name the facts: the bundled lexicon, or one loaded beside later rules (no code per rule)
         self.lexicon = lexicon or (default_lexicon() if rules is None else load_lexicon(rules))
+
+    def warm_up(self) -> None:
+        """What the first turn would otherwise pay for: the word segmenter, lazy model weights, the role classifier."""
+        from assistant.understanding.roles import classifier_for
+
+        classifier_for(self.lexicon)
+        self.searcher.warm_up()
 
     @property
     def rulebook(self) -> RuleBook:
@@ -134,8 +142,8 @@ class Assistant:
         answer = compose(ctx, citations)
         composer = "deterministic"
         confirm = confirm_questions(state, extraction.language)
-        if confirm:
-            answer = "\n".join(confirm) + "\n" + answer
+        understood = understood_lines(state.sources, state.turn - 1, extraction.language)
+        answer = "\n".join([*confirm, answer, *understood]) if confirm or understood else answer
         if self.llm is not None and not steered:
             phrased = self.llm.phrase(text, ctx, citations, answer)
             if phrased is not None:

@@ -1,10 +1,11 @@
 """`make bench`: every benchmark, one after the other (they share 2 cores; never in parallel)."""
 
-from benchmarks import api_load, engine_bench, knowledge_bench, turn_bench
+from benchmarks import api_load, engine_bench, knowledge_bench, turn_bench, understanding_bench
 
 
 def main() -> None:
     engine_bench.main()
+    understanding_bench.main()
     turn_bench.main("e5,use")
     turn_bench.main("use")
     api_load.main(1)
