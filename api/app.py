@@ -123,7 +123,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             raise ApiError(404, "session_not_found", f"unknown session_id {session_id!r} / 没有这个会话") from exc
         return SessionResponse(session_id=found.session_id, user_id=found.user_id, channel=found.channel,
                                turns=[TurnOut(role=t.role, text=t.text, at=t.at) for t in found.turns],
-                               facts=found.state.facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+                               facts=found.state.facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
+                               fact_sources=[s.model_dump() for s in found.state.sources])
 
     @app.post("/v1/feedback", response_model=FeedbackOut, status_code=201, tags=["chat"], dependencies=[Depends(keys)])
     def feedback(request: Request, body: FeedbackRequest) -> FeedbackOut:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.reply import ChatReply, Estimate
+from assistant.reply import ChatReply, Estimate, FactSourceOut
 from assistant.turn import MAX_MESSAGE_CHARS, clean_message
 from eligibility.facts import Facts
 from eligibility.steps import Step
@@ -102,6 +102,7 @@ class SessionResponse(BaseModel):
     channel: str | None
     turns: list[TurnOut]
     facts: dict[str, Any]
+    fact_sources: list[FactSourceOut] = Field(default_factory=list, description="where each known fact came from")
 
 
 class FeedbackRequest(Strict):

@@ -39,6 +39,9 @@ def test_chat_reply_has_the_contract_shape(client):
     session = client.get(f"/v1/sessions/{body['session_id']}").json()
     assert [t["role"] for t in session["turns"]] == ["user", "assistant"]
     assert session["facts"]["projects"][0]["new_product_sales_increment_yuan"] == 5_000_000
+    source = next(s for s in session["fact_sources"] if s["fact"] == "new_product_sales_increment_yuan")
+    assert source["turn"] == 0 and "500万" in source["quote"] and source["quote"] in session["turns"][0]["text"]
+    assert body["fact_sources"] == session["fact_sources"]
 
 
 def test_search_estimate_documents_sections(client):
