@@ -35,6 +35,10 @@ def render_chart(name: str, stats: dict[str, Any], font_path: Path) -> bytes:
         fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
         try:
             _draw(name, stats, ax)
+            if not ax.has_data():
+                ax.text(0.5, 0.5, "暂无数据 / no data", ha="center", va="center", transform=ax.transAxes)
+                ax.set_xticks([])
+                ax.set_yticks([])
             fig.tight_layout()
             out = io.BytesIO()
             fig.savefig(out, format="png")

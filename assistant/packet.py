@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.journal import Journal
-from assistant.review import changed_facts
+from assistant.review import changed_facts, labelled
 from assistant.sessions import Session
 
 
@@ -101,7 +101,7 @@ def build_packet(session: Session, journal: Journal | None, rulebook, assess=Non
                                          *(f"尚需：{m}" for e in estimates for m in e.missing if not reply.get("follow_up"))]))
     return CasePacket(
         session_id=session.session_id, generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        channel=session.channel, user_id=session.user_id, facts=reply.get("facts") or {}, fact_sources=sources,
+        channel=session.channel, user_id=session.user_id, facts=reply.get("facts") or {}, fact_sources=labelled(sources),
         estimates=estimates, total_ceiling_yuan=reply.get("total_ceiling_yuan"), open_questions=open_questions,
         responsible_units=list(units.values()),
         conversation=[PacketTurn(role=t.role, text=t.text, at=t.at) for t in session.turns], based_on=based_on)

@@ -72,7 +72,7 @@ def render_pdf(packet: CasePacket, font_path: Path) -> bytes:
     for source in packet.fact_sources:
         project = f"（项目{source['project'] + 1}）" if isinstance(source.get("project"), int) else ""
         derivation = f"，计算：{source['derivation']}" if source.get("derivation") else ""
-        line(f"· {source['fact']}{project}：{_value(source.get('value'))}{derivation}")
+        line(f"· {source.get('label') or source['fact']}{project}：{_value(source.get('value'))}{derivation}")
         line(f"出处（第{source.get('turn', 0) + 1}轮）：「{source.get('quote', '')}」", indent=6)
     if not packet.fact_sources:
         for name, value in packet.facts.items():

@@ -113,7 +113,7 @@ def conversation(journal: Journal, session_id: str) -> dict[str, Any] | None:
             "citations": reply.get("citations") or [], "estimates": reply.get("estimates") or [],
             "total_ceiling_yuan": reply.get("total_ceiling_yuan"), "follow_up": reply.get("follow_up") or [],
             "confirm": reply.get("confirm"), "facts": facts,
-            "fact_sources": sources if sources is not None else changed_facts(previous_facts, facts, record),
+            "fact_sources": labelled(sources if sources is not None else changed_facts(previous_facts, facts, record)),
             "fact_sources_exact": sources is not None,
             "feedback": [f.__dict__ for f in feedback if f.turn == record.turn],
         })
@@ -122,6 +122,20 @@ def conversation(journal: Journal, session_id: str) -> dict[str, Any] | None:
     return {"session_id": session_id, "channel": last.channel, "owner": last.owner, "user_id": last.user_id,
             "started_at": turns[0].at, "last_at": last.at, "turns": out_turns,
             "expected": expected[0].__dict__ if expected else None}
+
+
+def fact_label(name: str) -> str:
+    """The Chinese label of a fact (新产品销售增量（元）), for people; the name itself when the engine has none."""
+    from eligibility.facts import field_info
+
+    try:
+        return field_info(name)[0]
+    except KeyError:
+        return name
+
+
+def labelled(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**s, "label": s.get("label") or fact_label(str(s.get("fact", "")))} for s in sources]
 
 
 def flatten_facts(facts: dict[str, Any]) -> dict[tuple[str, int | None], Any]:

@@ -71,8 +71,9 @@ def test_admin_reviews_a_thumbs_down_answer_and_exports_it_as_a_case(browser, st
     row.click()
     page.wait_for_url("**/staff/conversation?id=*")
     turn = page.locator("section.turn").first
-    fact = turn.locator("li.fact").filter(has_text="new_product_sales_increment_yuan")
+    fact = turn.locator("li.fact[data-fact=new_product_sales_increment_yuan]")
     fact.wait_for()
+    assert "新产品销售增量" in fact.inner_text()  # the fact's label, not its identifier
     assert "8,000,000" in fact.inner_text() and "销售增量800万元" in fact.locator("q.source").inner_text()
     turn.locator(".trace").get_by_text("10%").first.wait_for()
     assert "800,000" in turn.locator(".estimates").inner_text()

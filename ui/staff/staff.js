@@ -75,7 +75,7 @@ async function reviewPage() {
 function factLine(source) {
   const project = Number.isInteger(source.project) ? `（项目${source.project + 1}）` : "";
   const value = typeof source.value === "number" ? source.value.toLocaleString("en-US") : JSON.stringify(source.value);
-  return el("li", {class: "fact"}, el("strong", {}, source.fact + project), "：", value,
+  return el("li", {class: "fact", "data-fact": source.fact}, el("strong", {title: source.fact}, (source.label || source.fact) + project), "：", value,
     source.derivation ? `（${source.derivation}）` : null, " ← ", el("q", {class: "source"}, source.quote));
 }
 
