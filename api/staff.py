@@ -16,11 +16,14 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import ApiError
+from api.schemas import ErrorResponse
 from api.staff_auth import COOKIE, SESSION_SECONDS, AdminCheck
 from assistant.config import Settings
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant
 
+STAFF_ERRORS = {status: {"model": ErrorResponse} for status in (401, 403, 404, 422)}
+PACKET_RESPONSES = {200: {"content": {"application/json": {}, "application/pdf": {}}}, 406: {"model": ErrorResponse}}
 PAGES = Path(__file__).resolve().parent.parent / "ui" / "staff"
 PAGE_FILES = {"": "review.html", "conversation": "conversation.html", "stats": "stats.html",
               "staff.js": "staff.js", "staff.css": "staff.css"}
@@ -84,14 +87,13 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
     def titles() -> dict[str, str]:
         return {p.id: p.title for p in assistant.rulebook.policy.programs}
 
-    @app.get("/v1/sessions/{session_id}/packet", tags=["chat"], dependencies=[Depends(keys)],
-             responses={200: {"content": {"application/json": {}, "application/pdf": {}}}})
+    @app.get("/v1/sessions/{session_id}/packet", tags=["chat"], dependencies=[Depends(keys)], responses=PACKET_RESPONSES)
     def session_packet(request: Request, session_id: str, format: Literal["json", "pdf"] | None = None) -> Response:
         """The case packet for handing a conversation over: facts with sources, estimates with steps and quotes,
         open questions, responsible units. JSON, or a PDF with `Accept: application/pdf`."""
         return packet_response(request, assistant, settings, session_id, format)
 
-    @app.post("/v1/staff/login", status_code=204, tags=["staff"])
+    @app.post("/v1/staff/login", status_code=204, tags=["staff"], responses=STAFF_ERRORS)
     def login(request: Request) -> Response:
         """Send the admin key as `Authorization: Bearer`; the answer sets the staff cookie (which never holds the key)."""
         admin(request)
@@ -110,7 +112,7 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @app.get("/v1/staff/conversations", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/conversations", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def conversations(since: dt.date | None = None, until: dt.date | None = None, channel: str | None = None,
                       owner: str | None = None, programme: str | None = None, out_of_scope: bool | None = None,
                       confirm: bool | None = None, feedback: Literal["down", "up", "any", "none"] | None = None,
@@ -121,18 +123,18 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
                                    feedback, limit, offset)
         return review.list_conversations(journal(), spec)
 
-    @app.get("/v1/staff/options", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/options", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def options() -> dict[str, Any]:
         return {**review.filter_options(journal()), "titles": titles()}
 
-    @app.get("/v1/staff/conversations/{session_id}", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/conversations/{session_id}", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def conversation(session_id: str) -> dict[str, Any]:
         found = review.conversation(journal(), session_id)
         if found is None:
             raise ApiError(404, "session_not_found", f"no conversation {session_id!r} in the journal / 没有这个会话的记录")
         return found
 
-    @app.put("/v1/staff/conversations/{session_id}/expected", tags=["staff"], dependencies=staff)
+    @app.put("/v1/staff/conversations/{session_id}/expected", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def mark_expected(session_id: str, body: ExpectedIn) -> dict[str, Any]:
         """Mark the right answer (ceilings per article, or out of scope): it becomes an eval case on export."""
         turns = journal().turns(session_id)
@@ -150,7 +152,8 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         return journal().set_expected(session_id, turn, body.expect, body.total, body.max_any, body.out_of_scope,
                                       (body.note or "").strip() or None).__dict__
 
-    @app.get("/v1/staff/export", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/export", tags=["staff"], dependencies=staff,
+             responses={**STAFF_ERRORS, 200: {"content": {"application/json": {}}}})
     def export(session_id: list[str] | None = Query(None), drop_user_ids: bool = False) -> Response:
         """The marked conversations as an award set (../shared/eval format) for `policy-assistant eval` and
         `policy-assistant regression add`; `drop_user_ids` leaves people's ids out."""
@@ -160,17 +163,19 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         return Response(json.dumps(data, ensure_ascii=False, indent=1), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="office_cases.json"'})
 
-    @app.get("/v1/staff/conversations/{session_id}/packet", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/conversations/{session_id}/packet", tags=["staff"], dependencies=staff,
+             responses={**STAFF_ERRORS, **PACKET_RESPONSES})
     def staff_packet(request: Request, session_id: str, format: Literal["json", "pdf"] | None = None) -> Response:
         return packet_response(request, assistant, settings, session_id, format)
 
-    @app.get("/v1/staff/stats", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/stats", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def statistics(since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
         """Conversations per day and channel, questions and estimates per programme, facts most often missing,
         out-of-scope questions grouped by meaning, 👎 answers."""
         return stats.statistics(journal(), stats.Period(since, until), titles(), _embedder(assistant))
 
-    @app.get("/v1/staff/stats/{table}.csv", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/stats/{table}.csv", tags=["staff"], dependencies=staff,
+             responses={**STAFF_ERRORS, 200: {"content": {"text/csv": {}}}})
     def statistics_csv(table: str, since: dt.date | None = None, until: dt.date | None = None) -> Response:
         if table not in stats.TABLES:
             raise ApiError(404, "not_found", f"no table {table!r}; one of {', '.join(sorted(stats.TABLES))} / 没有这个统计表")
@@ -179,7 +184,8 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         return Response(stats.to_csv(data[table]), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
 
-    @app.get("/v1/staff/charts/{name}.png", tags=["staff"], dependencies=staff)
+    @app.get("/v1/staff/charts/{name}.png", tags=["staff"], dependencies=staff,
+             responses={**STAFF_ERRORS, 200: {"content": {"image/png": {}}}})
     def chart(name: str, since: dt.date | None = None, until: dt.date | None = None) -> Response:
         from assistant.charts import CHARTS, render_chart
 

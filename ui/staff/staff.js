@@ -60,7 +60,9 @@ async function reviewPage() {
         onclick: () => window.location.assign("/staff/conversation?id=" + encodeURIComponent(c.session_id))},
         el("td", {}, c.last_at.slice(0, 19).replace("T", " ")), el("td", {}, c.channel || "—"), el("td", {}, c.owner || "—"),
         el("td", {}, c.turns), el("td", {}, el("a", {href: "/staff/conversation?id=" + encodeURIComponent(c.session_id)}, c.first_message)),
-        el("td", {}, c.programmes.map((p) => options.titles[p] || p).join("、")), el("td", {}, marks));
+        el("td", {}, c.programmes.map((p) => options.titles[p] || p).join("、")), el("td", {}, marks),
+        el("td", {}, el("a", {class: "packet", href: `/v1/staff/conversations/${encodeURIComponent(c.session_id)}/packet?format=pdf`,
+          onclick: (e) => e.stopPropagation()}, "转办单")));
       tbody.append(row);
     }
     offset += page.conversations.length;
