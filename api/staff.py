@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.errors import ApiError
 from api.schemas import ErrorResponse
 from api.staff_auth import COOKIE, SESSION_SECONDS, AdminCheck
+from api.staff_schemas import ConversationPage, ExpectedOut, Statistics
 from assistant.config import Settings
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant
@@ -112,16 +113,16 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @app.get("/v1/staff/conversations", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
+    @app.get("/v1/staff/conversations", response_model=ConversationPage, tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def conversations(since: dt.date | None = None, until: dt.date | None = None, channel: str | None = None,
                       owner: str | None = None, programme: str | None = None, out_of_scope: bool | None = None,
                       confirm: bool | None = None, feedback: Literal["down", "up", "any", "none"] | None = None,
-                      limit: int = Query(50, ge=1, le=review.MAX_PAGE), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                      limit: int = Query(50, ge=1, le=review.MAX_PAGE), offset: int = Query(0, ge=0)) -> ConversationPage:
         """Conversations, most recent first, filtered by date, channel, tenant (key name), programme, out of scope,
         asked to confirm, feedback."""
         spec = review.ReviewFilter(since, until, channel or None, owner or None, programme or None, out_of_scope, confirm,
                                    feedback, limit, offset)
-        return review.list_conversations(journal(), spec)
+        return ConversationPage.model_validate(review.list_conversations(journal(), spec))
 
     @app.get("/v1/staff/options", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
     def options() -> dict[str, Any]:
@@ -134,8 +135,9 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
             raise ApiError(404, "session_not_found", f"no conversation {session_id!r} in the journal / 没有这个会话的记录")
         return found
 
-    @app.put("/v1/staff/conversations/{session_id}/expected", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
-    def mark_expected(session_id: str, body: ExpectedIn) -> dict[str, Any]:
+    @app.put("/v1/staff/conversations/{session_id}/expected", response_model=ExpectedOut, tags=["staff"], dependencies=staff,
+             responses=STAFF_ERRORS)
+    def mark_expected(session_id: str, body: ExpectedIn) -> ExpectedOut:
         """Mark the right answer (ceilings per article, or out of scope): it becomes an eval case on export."""
         turns = journal().turns(session_id)
         if not turns:
@@ -149,8 +151,8 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         if not body.out_of_scope and not body.expect and body.total is None and body.max_any is None:
             raise ApiError(422, "invalid_request", "say what is right: expect, total, max_any or out_of_scope / "
                                                    "请填写预期金额或标为超出范围", ["expect"])
-        return journal().set_expected(session_id, turn, body.expect, body.total, body.max_any, body.out_of_scope,
-                                      (body.note or "").strip() or None).__dict__
+        return ExpectedOut(**journal().set_expected(session_id, turn, body.expect, body.total, body.max_any, body.out_of_scope,
+                                                    (body.note or "").strip() or None).__dict__)
 
     @app.get("/v1/staff/export", tags=["staff"], dependencies=staff,
              responses={**STAFF_ERRORS, 200: {"content": {"application/json": {}}}})
@@ -168,11 +170,11 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
     def staff_packet(request: Request, session_id: str, format: Literal["json", "pdf"] | None = None) -> Response:
         return packet_response(request, assistant, settings, session_id, format)
 
-    @app.get("/v1/staff/stats", tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
-    def statistics(since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
+    @app.get("/v1/staff/stats", response_model=Statistics, tags=["staff"], dependencies=staff, responses=STAFF_ERRORS)
+    def statistics(since: dt.date | None = None, until: dt.date | None = None) -> Statistics:
         """Conversations per day and channel, questions and estimates per programme, facts most often missing,
         out-of-scope questions grouped by meaning, 👎 answers."""
-        return stats.statistics(journal(), stats.Period(since, until), titles(), _embedder(assistant))
+        return Statistics.model_validate(stats.statistics(journal(), stats.Period(since, until), titles(), _embedder(assistant)))
 
     @app.get("/v1/staff/stats/{table}.csv", tags=["staff"], dependencies=staff,
              responses={**STAFF_ERRORS, 200: {"content": {"text/csv": {}}}})

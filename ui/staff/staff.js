@@ -81,13 +81,20 @@ function factLine(source) {
     source.derivation ? `（${source.derivation}）` : null, " ← ", el("q", {class: "source"}, source.quote));
 }
 
+function stepLine(step) {
+  // a typed engine step: its kind and article, then each named value (figures with separators)
+  const parts = Object.entries(step).filter(([k, v]) => !["kind", "article"].includes(k) && v !== null && v !== "" &&
+    !(Array.isArray(v) && !v.length)).map(([k, v]) => `${k}=${typeof v === "number" ? v.toLocaleString("en-US") : JSON.stringify(v)}`);
+  return `${step.kind || "step"}${step.article ? `（第${step.article}条）` : ""}${parts.length ? "：" + parts.join("，") : ""}`;
+}
+
 function estimateBlock(e) {
   return el("div", {class: "estimate"},
     el("h4", {}, `第${e.article}条 ${e.title} ${e.project || ""} · ${STATUS[e.status] || e.status} · `,
       el("span", {class: "figure"}, "最高 " + yuan(e.ceiling_yuan)), e.cap_yuan ? `（上限 ${yuan(e.cap_yuan)}）` : "",
       e.counted === false ? "（未计入合计）" : ""),
     el("ol", {class: "trace"}, (e.trace || []).map((t) => el("li", {}, t))),
-    e.steps && e.steps.length ? el("ul", {class: "steps"}, e.steps.map((s) => el("li", {}, JSON.stringify(s)))) : null,
+    e.steps && e.steps.length ? el("ul", {class: "steps"}, e.steps.map((s) => el("li", {}, stepLine(s)))) : null,
     e.missing && e.missing.length ? el("p", {}, "尚需：" + e.missing.join("、")) : null);
 }
 
