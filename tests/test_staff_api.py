@@ -249,3 +249,14 @@ def test_older_journal_is_indexed_on_open(tmp_path):
     journal = Journal(path)
     assert journal.query("SELECT session_id, turns, confirm FROM journal_conversations") == [("a", 1, 1)]
     assert journal.query("SELECT program_id, ceiling_yuan FROM journal_estimates") == [("p", 5)]
+
+
+def test_packet_without_a_journal_assesses_the_session_facts(policy_kb, searcher, tmp_path):
+    assistant = Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3"))
+    client = TestClient(create_app(Settings(data_dir=tmp_path, admin_keys=(ADMIN,)), assistant, with_ui=False))
+    sid = client.post("/v1/chat", json={"message": AWARD}).json()["session_id"]
+    body = client.get(f"/v1/sessions/{sid}/packet").json()
+    assert body["based_on"] == "engine" and body["estimates"][0]["ceiling_yuan"] == 500_000
+    assert body["conversation"][0]["text"] == AWARD and body["estimates"][0]["policy_quote"]
+    r = client.get("/v1/staff/conversations", headers=as_admin())
+    assert r.status_code == 404 and "journal" in r.json()["error"]["message"]
