@@ -13,6 +13,8 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -143,6 +145,18 @@ class Journal:
             self._local.conn = conn
         return conn
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (taken at once, so two writers queue instead of failing mid-way)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Read-only SQL for the review and statistics modules (they own their queries, the journal its tables)."""
         return self._conn.execute(sql, params).fetchall()
@@ -153,9 +167,7 @@ class Journal:
 
     def record_many(self, records: list[TurnRecord]) -> None:
         """Turns and what is derived from them, in one transaction."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as conn:
             for record in records:
                 conn.execute(
                     "INSERT OR REPLACE INTO journal_turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -164,10 +176,6 @@ class Journal:
                 self._index_turn(record.session_id, record.turn, record.reply)
             for session_id in dict.fromkeys(r.session_id for r in records):
                 conn.execute(REFRESH_CONVERSATION, {"s": session_id})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _index_turn(self, session_id: str, turn: int, reply: dict[str, Any]) -> None:
         conn = self._conn
@@ -190,26 +198,19 @@ class Journal:
             return
         if not conn.execute("SELECT 1 FROM journal_turns LIMIT 1").fetchone():
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for session_id, turn, reply in conn.execute("SELECT session_id, turn, reply FROM journal_turns").fetchall():
                 self._index_turn(session_id, turn, json.loads(reply))
             for (session_id,) in conn.execute("SELECT DISTINCT session_id FROM journal_turns").fetchall():
                 conn.execute(REFRESH_CONVERSATION, {"s": session_id})
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def add_feedback(self, session_id: str, turn: int, rating: Rating, reason: str | None) -> Feedback:
         feedback = Feedback(session_id, turn, rating, reason, now_iso())
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?)",
-                     (feedback.session_id, feedback.turn, feedback.rating, feedback.reason, feedback.at))
         column = "down" if rating == "down" else "up"
-        conn.execute(f"UPDATE journal_conversations SET {column} = {column} + 1 WHERE session_id = ?", (session_id,))
-        conn.execute("COMMIT")
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?)",
+                         (feedback.session_id, feedback.turn, feedback.rating, feedback.reason, feedback.at))
+            conn.execute(f"UPDATE journal_conversations SET {column} = {column} + 1 WHERE session_id = ?", (session_id,))
         return feedback
 
     def set_expected(self, session_id: str, turn: int, expect: dict[str, int | None], total: int | None = None,
@@ -241,9 +242,7 @@ class Journal:
     def purge(self, older_than: str) -> int:
         """Remove turns and feedback recorded before `older_than` (ISO-8601), and all that was derived from them;
         a conversation left with no turn goes with its expected answer. The count of turns removed."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as conn:
             touched = [r[0] for r in conn.execute("SELECT DISTINCT session_id FROM journal_turns WHERE at < ?", (older_than,))]
             removed = conn.execute("DELETE FROM journal_turns WHERE at < ?", (older_than,)).rowcount
             conn.execute("DELETE FROM feedback WHERE at < ?", (older_than,))
@@ -254,17 +253,11 @@ class Journal:
                 conn.execute("DELETE FROM journal_conversations WHERE session_id = ?", (session_id,))
                 conn.execute(REFRESH_CONVERSATION, {"s": session_id})
             conn.execute("DELETE FROM expected_answers WHERE session_id NOT IN (SELECT session_id FROM journal_conversations)")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return removed
 
     def forget(self, session_id: str) -> None:
         """A deleted session leaves nothing behind."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        for table in ("journal_turns", "feedback", "journal_turn_flags", "journal_estimates", "journal_missing",
-                      "journal_conversations", "expected_answers"):
-            conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
-        conn.execute("COMMIT")
+        with self._transaction() as conn:
+            for table in ("journal_turns", "feedback", "journal_turn_flags", "journal_estimates", "journal_missing",
+                          "journal_conversations", "expected_answers"):
+                conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
