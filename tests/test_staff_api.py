@@ -199,6 +199,10 @@ def test_packet_json_and_pdf_hold_every_figure_and_quote(staff):
         assert re.sub(r"\s+", "", quote) in text, quote
     for step in (t for e in last["estimates"] for t in e["trace"]):
         assert re.sub(r"\s+", "", step) in text, step
+    for step in (s for e in last["estimates"] for s in e.get("steps") or []):  # once the engine gives typed steps
+        for value in step.values():
+            if isinstance(value, int) and not isinstance(value, bool):
+                assert f"{value:,}" in text, step
     assert "250万" in text  # the person's own words, as the source of a fact
 
     staff_pdf = staff.get(f"/v1/staff/conversations/{sid}/packet", params={"format": "pdf"}, headers=as_admin())
