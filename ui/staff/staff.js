@@ -173,7 +173,12 @@ function table(title, rows, csv) {
   const columns = Object.keys(rows[0]);
   return el("div", {class: "panel"}, el("h3", {}, title, " ", el("a", {href: csv}, "CSV")),
     el("table", {}, el("thead", {}, el("tr", {}, columns.map((c) => el("th", {}, c)))),
-      el("tbody", {}, rows.map((r) => el("tr", {}, columns.map((c) => el("td", {}, Array.isArray(r[c]) ? r[c].join("；") : (r[c] ?? "—"))))))));
+      el("tbody", {}, rows.map((r) => el("tr", {}, columns.map((c) => el("td", {}, cell(c, r[c]))))))));
+}
+
+function cell(column, value) {
+  if (column === "session_id") return el("a", {href: "/staff/conversation?id=" + encodeURIComponent(value)}, value.slice(0, 12));
+  return Array.isArray(value) ? value.join("；") : (value ?? "—");
 }
 
 async function statsPage() {
