@@ -153,8 +153,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                                responsible_units=found.responsible_units)
 
     from api.openai_compat import install_openai_routes
+    from api.staff import install_staff
 
     install_openai_routes(app, assistant, keys, limiter)
+    install_staff(app, assistant, settings, keys)
     if with_ui:
         from ui.app import mount_ui
 

@@ -1,4 +1,4 @@
-"""The console script `policy-assistant`: serve, ingest, remove, ask, estimate, eval."""
+"""The console script `policy-assistant`: serve, ingest, remove, ask, estimate, eval, regression."""
 
 from __future__ import annotations
 
@@ -38,9 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--on-date")
     estimate.add_argument("--json", action="store_true")
 
-    evaluate = sub.add_parser("eval", help="run a question set or an award set")
-    evaluate.add_argument("file", type=Path)
+    evaluate = sub.add_parser("eval", help="run a question set or an award set (default: the office's regression set)")
+    evaluate.add_argument("file", type=Path, nargs="?", help="default: tests/regression/office_cases.json")
     evaluate.add_argument("--baseline", action="store_true", help="also run the naive LangChain pipeline")
+
+    regression = sub.add_parser("regression", help="the office's regression set, made from reviewed conversations")
+    regression_sub = regression.add_subparsers(dest="action", required=True)
+    add = regression_sub.add_parser("add", help="add cases exported from the staff pages (GET /v1/staff/export)")
+    add.add_argument("export", type=Path)
+    add.add_argument("--file", type=Path, help="the regression file (default: tests/regression/office_cases.json)")
 
     args = parser.parse_args(argv)
     from api import commands

@@ -48,6 +48,10 @@ def cmd_remove(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from assistant.office_cases import REGRESSION_FILE
+
+    if args.file is None:
+        args.file = REGRESSION_FILE
     try:
         data = load_eval_file(args.file)
     except (OSError, ValueError) as exc:
@@ -94,6 +98,18 @@ def _eval_awards(data) -> int:
     for failure in report.failures:
         print(f"  fail: {failure}")
     return 0 if not report.failures else 1
+
+
+def cmd_regression(args) -> int:
+    from assistant.office_cases import REGRESSION_FILE, add_to_regression
+
+    target = args.file or REGRESSION_FILE
+    try:
+        added = add_to_regression(args.export, target)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{args.export}: {exc}") from exc
+    print(f"{added} new case(s) or question(s) added to {target}")
+    return 0
 
 
 def cmd_ask(args) -> int:

@@ -14,6 +14,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw.isdigit() else default
 
 
+def _keys(raw: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in raw.split(",") if k.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = PROJECT_ROOT / "data"
@@ -26,6 +30,8 @@ class Settings:
     llm_api_key: str | None = None
     llm_timeout_s: int = 30
     api_keys: tuple[str, ...] = field(default_factory=tuple)
+    admin_keys: tuple[str, ...] = field(default_factory=tuple)  # the staff's keys (POLICY_ADMIN_KEYS), not enterprise keys
+    pdf_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # a CJK font for case packets
     rate_limit: str | None = None  # "30/minute"
     max_body_bytes: int = 64 * 1024
     log_bodies: bool = False
@@ -45,7 +51,9 @@ class Settings:
             llm_model=env.get("POLICY_LLM_MODEL") or None,
             llm_api_key=env.get("POLICY_LLM_API_KEY") or None,
             llm_timeout_s=_int("POLICY_LLM_TIMEOUT", 30),
-            api_keys=tuple(k.strip() for k in env.get("POLICY_API_KEYS", "").split(",") if k.strip()),
+            api_keys=_keys(env.get("POLICY_API_KEYS", "")),
+            admin_keys=_keys(env.get("POLICY_ADMIN_KEYS", "")),
+            pdf_font=Path(env.get("POLICY_PDF_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
             rate_limit=env.get("POLICY_RATE_LIMIT") or None,
             max_body_bytes=_int("POLICY_MAX_BODY_BYTES", 64 * 1024),
             log_bodies=env.get("POLICY_LOG_BODIES", "").lower() in {"1", "true", "yes"},

@@ -45,6 +45,12 @@ def main() -> None:
             soak = load["soak"]
             rows.append(f"| 50 sessions × 20 turns (8 at a time), {w}: errors, lost, reordered, turns/s "
                         f"| {soak['errors']}, {soak['lost_turns']}, {soak['reordered_sessions']}, {soak['turns_per_second']}/s |")
+    if staff := _load("staff_review"):
+        rows.append(f"| staff review list, {staff['turns']:,} stored turns: all / 👎 / channel / programme, p50 / p95 ms "
+                    f"| {_p(staff['all'])}; {_p(staff['thumbs_down'])}; {_p(staff['channel_hotline'])}; "
+                    f"{_p(staff['programme_article_3'])} |")
+        rows.append(f"| staff review list, {staff['turns']:,} stored turns: out-of-scope in a week / asked-to-confirm by tenant, "
+                    f"p50 / p95 ms | {_p(staff['out_of_scope_week'])}; {_p(staff['confirm_owner'])} |")
     print("\n".join(rows))
 
 
