@@ -19,7 +19,8 @@ import cn2an
 
 CN_NUM = "零〇一二两三四五六七八九十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟"
 ARABIC = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
-NUM = rf"(?:{ARABIC}|[{CN_NUM}]+)"
+MIXED = r"\d+(?:\.\d+)?[千百十](?:\d+[千百十]?)*"  # 5千2百(万): digits with Chinese units
+NUM = rf"(?:{MIXED}|{ARABIC}|[{CN_NUM}]+)"
 _ZH_MONEY = re.compile(
     rf"(?P<num>{NUM})\s*(?:(?P<yi>亿)\s*(?P<rest>{NUM})\s*(?P<rest_unit>万)?|(?P<approx>来|多|余)?\s*(?P<unit>千万|百万|十万|万|亿|w(?![a-z])))"
     rf"?\s*(?P<yuan>元|块钱|人民币)?", re.I)

@@ -25,7 +25,10 @@ APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(
 PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
 RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
                  (re.compile(r"今年|本年|this year", re.I), 0), (re.compile(r"明年|next year", re.I), 1)]
+RIGHT_YEAR = re.compile(r"\s*(?:in|for|during)?\s*\(?(?:(20\d{2})|(last year|the previous year|the year before)|(this year))", re.I)
 EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
+AWARD_WORD = re.compile(r"奖励|补贴|奖金|资助|award|subsidy|grant", re.I)
+PART_OF = re.compile(r"其中|里面|里头|当中|包括|包含|含|of which|including", re.I)
 UNSURE_VALUE = 0.65  # below this, a dated amount may be a level rather than the fact itself
 NOT_BEFORE = re.compile(r"(不是|并非|而不是|not)\s*$", re.I)
 GROWTH = re.compile(r"增长|增加|涨|growth|increase|grew|up", re.I)
@@ -58,6 +61,7 @@ class ProjectUpdate:
     received: list[AmountReading] = field(default_factory=list)
     received_none: str | None = None  # "this_year" or "total": nothing received
     first_time: bool = False  # 第一年申报: nothing received before this year
+    received_unstated: bool = False  # 已经拿过那笔奖励了: received, amount not said
     excluded: list[AmountReading] = field(default_factory=list)
     unsure: list[AmountReading] = field(default_factory=list)  # an amount whose fact only the conversation suggests
     relabelled: list[int] = field(default_factory=list)  # a correction says these amounts were something else
@@ -71,7 +75,7 @@ class ProjectUpdate:
         self.spans[fact] = span
 
     def is_empty(self) -> bool:
-        return not (self.facts or self.levels or self.received or self.received_none or self.first_time
+        return not (self.facts or self.levels or self.received or self.received_none or self.first_time or self.received_unstated
                     or self.unsure or self.relabelled)
 
 
@@ -123,6 +127,7 @@ def extract(message: str, lexicon: Lexicon | None = None, rules: RuleBook | None
         for reading in readings:
             _place(reading, norm, lexicon, update, result)
         _zero_words(norm, segment, lexicon, update, rules)
+        _parts_left_out(norm, update)
         _received_words(norm[segment.start:segment.end], lexicon, update)
         _derive(norm, update, lexicon)
         result.projects.append(update)
@@ -172,7 +177,12 @@ def _anchor(norm: str, amount: Amount, within: str = r"[，,。；;！!？?\n]")
     left = norm[lo:amount.start]
     found = [(m.end(), ("year", int(m.group(1) or m.group(2)))) for m in EXPLICIT_YEAR.finditer(left)]
     found += [(m.end(), ("rel", shift)) for pattern, shift in RELATIVE_YEAR for m in pattern.finditer(left)]
-    return max(found)[1] if found else None
+    if found:
+        return max(found)[1]
+    after = RIGHT_YEAR.match(norm, amount.end)  # English: "RMB 12.4 million in 2025", "RMB 9.8 million this year"
+    if after:
+        return ("year", int(after.group(1))) if after.group(1) else ("rel", -1 if after.group(2) else 0)
+    return None
 
 
 def _decrease_without_amount(norm: str, segment: Segment, lexicon: Lexicon, update: ProjectUpdate) -> None:
@@ -285,7 +295,26 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
         update.relabelled.append(amount.yuan)
 
 
+def _parts_left_out(norm: str, update: ProjectUpdate) -> None:
+    """模型采购费用共380万，其中100万是GPU租赁: the part that does not count comes off the total (380万 − 100万)."""
+    for reading in update.excluded:
+        fact, span = reading.fact, update.spans.get(reading.fact)
+        if fact not in update.facts or span is None or span.derivation or span.start > reading.amount.start:
+            continue
+        if PART_OF.search(norm[max(span.end, reading.amount.start - 6):reading.amount.start]):
+            total = update.facts[fact]
+            if 0 < reading.amount.yuan < total:
+                update.set(fact, total - reading.amount.yuan, Span(span.start, reading.amount.end,
+                                                                   f"{total:,} − {reading.amount.yuan:,}"))
+
+
 def _received_words(text: str, lexicon: Lexicon, update: ProjectUpdate) -> None:
+    for clause in clauses(text):  # 已经拿过那笔一次性奖励了: received, amount not said
+        said = re.search(lexicon.received.cues, clause.text, re.I)
+        if (said and AWARD_WORD.search(clause.text) and not find_amounts(clause.text) and not lexicon.question.search(clause.text)
+                and not lexicon.hypothetical.search(clause.text) and not re.search(lexicon.received.none, clause.text, re.I)
+                and not negated(lexicon, clause.text, said.start())):
+            update.received_unstated = True
     if re.search(lexicon.received.first_time, text, re.I):
         update.first_time = True
     if m := re.search(lexicon.received.none, text, re.I):
@@ -307,7 +336,8 @@ def _derive(norm: str, update: ProjectUpdate, lexicon: Lexicon) -> None:
                        Span(start, end, f"{after.value:,} − {before.value:,}"))
         elif previous and fact not in update.facts:
             for fraction, p_start, p_end in find_percentages(norm):
-                if p_start > previous[-1].span.start and GROWTH.search(norm[previous[-1].span.end:p_end + 4]):
+                lo, hi = min(previous[-1].span.end, p_start), max(previous[-1].span.start, p_end + 4)
+                if GROWTH.search(norm[max(0, p_start - 8):p_end + 4]) and not re.search(r"[。；;！!？?\n]", norm[lo:hi]):
                     value = int(previous[-1].value * fraction)
                     update.set(fact, value, Span(previous[-1].span.start, p_end,
                                                  f"{previous[-1].value:,} × {fraction * 100:g}%"))

@@ -256,7 +256,7 @@ def _confirmations(state: ConversationState, message: str, projects: list[dict[s
 
 def _received(state: ConversationState, project: dict[str, Any], index: int, update: ProjectUpdate, turn: int,
               message: str) -> list[str]:
-    if not (update.received or update.received_none or update.first_time):
+    if not (update.received or update.received_none or update.first_time or update.received_unstated):
         return []
     book = state.received_by_year.setdefault(str(index), {})
     program = next((r.program for r in update.received if r.program), None) or "main"
@@ -283,6 +283,8 @@ def _received(state: ConversationState, project: dict[str, Any], index: int, upd
         record.setdefault("total", 0)
     if update.first_time:
         record["first_time"] = 1
+    if update.received_unstated and not update.received:
+        record["received_before"] = 1
     project.setdefault("awards_received", {})
     return ["awards_received"]
 
@@ -318,7 +320,10 @@ def _refresh_received(state: ConversationState, rules: RuleBook | None, year: in
                 total = this_year
             if total is not None and this_year is not None and total < this_year:
                 total = this_year  # what came this year is part of the total
-            project.setdefault("awards_received", {})[target] = {"this_year_yuan": this_year, "total_yuan": total}
+            got = {"this_year_yuan": this_year, "total_yuan": total}
+            if record.get("received_before") and book.program(target).frequency == "one_off":
+                got["received_before"] = True
+            project.setdefault("awards_received", {})[target] = got
     try:
         state.facts = Facts.model_validate(data)
     except ValidationError:

@@ -281,7 +281,9 @@ def _apply_received(reading: _Reading, program: Program, ceiling: int) -> int:
     this_year = received.this_year_yuan if received else None
     total = received.total_yuan if received else None
     if program.frequency == "one_off":
-        if total is None:
+        if received and received.received_before and not total:  # "已经拿过那笔一次性奖励了", amount not said
+            reading.step("one_off_received", variant="unstated", reason="one_off_received")
+        elif total is None:
             reading.missing.append(_received_missing(program, "one_off"))
         elif total > 0:
             reading.step("one_off_received", received_yuan=total, reason="one_off_received")

@@ -75,6 +75,7 @@ class AwardReceived(BaseModel):
     model_config = ConfigDict(extra="forbid")
     this_year_yuan: int | None = fact("this_year_yuan", ge=0)
     total_yuan: int | None = fact("total_yuan", ge=0)
+    received_before: bool | None = fact("received_before")
 
 
 class ProjectFacts(BaseModel):
