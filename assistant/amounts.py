@@ -22,7 +22,7 @@ ARABIC = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 MIXED = r"\d+(?:\.\d+)?[千百十](?:\d+[千百十]?)*"  # 5千2百(万): digits with Chinese units
 NUM = rf"(?:{MIXED}|{ARABIC}|[{CN_NUM}]+)"
 _ZH_MONEY = re.compile(
-    rf"(?P<num>{NUM})\s*(?:(?P<yi>亿)\s*(?P<rest>{NUM})\s*(?P<rest_unit>万)?|(?P<approx>来|多|余)?\s*(?P<unit>千万|百万|十万|万|亿|w(?![a-z])))"
+    rf"(?P<num>{NUM})\s*(?:(?P<yi>亿)\s*(?P<rest>{NUM})\s*(?P<rest_unit>万)?|个?(?P<approx>来|多|余)?\s*(?P<unit>千万|百万|十万|万|亿|w(?![a-z])))"
     rf"?\s*(?P<yuan>元|块钱|人民币)?", re.I)
 _EN_MONEY = re.compile(
     rf"(?P<pre>rmb|cny|¥|￥)?\s*(?P<num>{ARABIC})\s*(?P<unit>million|mn|m|k|thousand|billion|bn)?(?![a-z])\s*(?P<post>yuan|rmb|cny)?",

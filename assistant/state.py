@@ -144,6 +144,7 @@ def _has_facts(project: dict[str, Any]) -> bool:
 def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int, update: ProjectUpdate, turn: int,
            message: str, extraction: Extraction, lexicon: Lexicon, rules: RuleBook | None) -> list[str]:
     project, changed = projects[index], []
+    said_before = [s.fact for s in state.sources if s.project == index and s.fact.endswith("_yuan") and s.value in update.mentioned]
     for fact, start in update.level_or_value.items():  # a waiting level of the other year makes it the level
         period = update.periods.get(start)
         if period and any(w.project == index and w.fact == fact and w.period != period for w in state.levels):
@@ -166,7 +167,7 @@ def _apply(state: ConversationState, projects: list[dict[str, Any]], index: int,
                 state.last_amount = (index, target)
         state.confirm = [w for w in state.confirm if not (w.project == index and w.fact in targets)]
     changed += _levels(state, project, index, update, turn, message)
-    changed += _unsure(state, project, index, update, turn, message, extraction, rules)
+    changed += _unsure(state, project, index, update, turn, message, extraction, rules, said_before)
     changed += _received(state, project, index, update, turn, message)
     return changed
 
@@ -192,7 +193,7 @@ def _levels(state: ConversationState, project: dict[str, Any], index: int, updat
 
 
 def _unsure(state: ConversationState, project: dict[str, Any], index: int, update: ProjectUpdate, turn: int,
-            message: str, extraction: Extraction, rules: RuleBook | None) -> list[str]:
+            message: str, extraction: Extraction, rules: RuleBook | None, said_before: list[str]) -> list[str]:
     """An amount with no words for its fact: a level's other year, a part of an amount said before, the answer to
     our question, a correction — or something to confirm before it is used."""
     if not update.unsure:
@@ -204,11 +205,9 @@ def _unsure(state: ConversationState, project: dict[str, Any], index: int, updat
     if period and len(waiting) == 1:  # 去年那个数说错了，应该是1,280万 / 今年到年底能到三千四百万
         level = Level(next(iter(waiting)), period, value, span)
         return _levels(state, project, index, ProjectUpdate(levels=[level]), turn, message)
-    said_before = [s for s in state.sources if s.project == index and s.value in update.mentioned and s.fact.endswith("_yuan")
-                   and s.value != value]
     asked = [n for n in state.asked if is_fact(n) and fact_spec(n).type == "int_yuan" and fact_spec(n).scope == "project"]
-    if said_before:  # 这260万里还包括60万的服务器，模型本身是200万
-        fact = said_before[-1].fact
+    if said_before:  # 这260万里还包括60万的服务器，模型本身是200万 / 不是200万，是260万
+        fact = said_before[-1]
     elif asked:
         fact = asked[0]
     elif extraction.correction and state.last_amount and state.last_amount[0] == index:

@@ -22,7 +22,7 @@ COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|�
 COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
 LEVEL_ROLES = {"previous", "current"}
 RIGHT_REACH = 12
-ADJACENT = 1  # characters between a fact's name and its amount for the name alone to decide
+ADJACENT_GAP = re.compile(r"[\s:：是为约近了共计达]*")  # what may stand between a fact's name and its amount (not 到/至)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def _distance(pattern: str | None, norm: str, amount: Amount, lo: int, hi: int) 
     return best
 
 
+def _named_right_before(cues: str, norm: str, amount: Amount, lo: int) -> bool:
+    ends = [m.end() for m in re.finditer(cues, norm[lo:amount.start], re.I)]
+    return bool(ends) and bool(ADJACENT_GAP.fullmatch(norm[lo + max(ends):amount.start]))
+
+
 def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: int, hi: int):
     scored = []
     for order, spec in enumerate(lexicon.amount_facts):
@@ -88,8 +93,8 @@ def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, s
         certain = spec is not None and role not in {"other"}
     if spec is None:
         return AmountReading(amount, role, confidence, certain=False)
-    if role == "other" and cue is not None and cue <= ADJACENT and not overruled:
-        role = "value"  # the fact's own name right before it (去年营业收入1500万): the lexicon is certain
+    if role in {"other", "previous", "current"} and _named_right_before(spec.cues, norm, amount, s_lo) and not overruled:
+        role = "value"  # the fact's own name right before it (去年营业收入1500万, rose by RMB 32 million): certain
     if overruled and role in {"value", "delta", "other"}:
         role = "excluded"
     if role in LEVEL_ROLES and not spec.quantity:

@@ -57,7 +57,7 @@ def segments(norm: str, lexicon: Lexicon) -> list[Segment]:
         end = marks[i + 1].start() if i + 1 < len(marks) else len(norm)
         groups = m.groupdict()
         letter = groups.get("name") or groups.get("suffix") or groups.get("en")
-        number_text = next((groups[g] for g in ("ord", "enum", "num", "paren", "circ") if groups.get(g)), None)
+        number_text = next((groups[g] for g in ("ord", "enum", "num", "paren", "circ", "ennum") if groups.get(g)), None)
         if letter:
             out.append(Segment(m.start(), end, name=f"{letter.upper()}项目"))
         elif number_text:
