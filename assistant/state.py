@@ -268,6 +268,8 @@ def _received(state: ConversationState, project: dict[str, Any], index: int, upd
                 record[str(y)] = value
         elif reading.role == "received_each_year":
             record["total"] = value * (reading.count or 1)
+            if reading.this_year:
+                record["this_year"] = value
         elif reading.years:
             record[str(reading.years[0])] = value
         elif reading.role == "received_this_year":

@@ -21,6 +21,7 @@ YEAR = re.compile(r"(20\d{2})\s*年")
 COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|个年度)|(two|three|four) years", re.I)
 COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
 LEVEL_ROLES = {"previous", "current"}
+RELATIVE_YEARS = re.compile(r"前年|去年|上年|今年|本年|last year|this year|the year before", re.I)
 RIGHT_REACH = 12
 ADJACENT_GAP = re.compile(r"[\s:：是为约近了共计达]*")  # what may stand between a fact's name and its amount (not 到/至)
 
@@ -35,6 +36,7 @@ class AmountReading:
     program: str | None = None  # received: the programme named near it
     years: tuple[int, ...] = ()  # received: the years it was received in
     count: int | None = None  # received each year: for how many years
+    this_year: bool = False  # received each year: this year among them
 
 
 def _sentence(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -106,12 +108,17 @@ def _received(norm: str, amount: Amount, role: str, confidence: float, lexicon: 
     sentence = norm[lo:hi]
     program = next((p.program for p in lexicon.received.programs if re.search(p.pattern, sentence, re.I)), None)
     clause_start = max((m.end() for m in CLAUSE_END.finditer(norm, lo, amount.start)), default=lo)
+    if role == "received_total" and re.search(lexicon.received.each_year, norm[clause_start:amount.start], re.I):
+        role = "received_each_year"  # 前年和去年各拿了100万: the lexicon's 各/每年 is certain
     years = [int(y) for y in YEAR.findall(norm[lo:amount.start])]
     near_years = [int(y) for y in YEAR.findall(norm[clause_start:amount.start])]
     count = None
     if role == "received_each_year":
         m = COUNT.search(sentence)
         count = COUNTS.get((m.group(2) or m.group(4) or "").lower()) or (int(m.group(2)) if m and m.group(2) and m.group(2).isdigit() else None) if m else None
-        count = count or (len(set(years)) if len(set(years)) >= 2 else None)
-        return AmountReading(amount, role, confidence, program=program, years=tuple(sorted(set(years))), count=count)
+        relative = {w for w in RELATIVE_YEARS.findall(norm[lo:amount.start])}  # 前年和去年各拿了100万
+        count = count or (len(set(years)) if len(set(years)) >= 2 else None) or (len(relative) if len(relative) >= 2 else None)
+        this_year = bool(relative & {"今年", "本年", "this year"})
+        return AmountReading(amount, role, confidence, program=program, years=tuple(sorted(set(years))), count=count,
+                             this_year=this_year)
     return AmountReading(amount, role, confidence, program=program, years=tuple(near_years[-1:]))
