@@ -45,6 +45,9 @@ class Assistant:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
         self.llm_extractor = llm_extractor
+        # stores holding enterprises' data that retention must also clear (e.g. a per-turn review journal):
+        # each is called with the cutoff and returns how many records it removed
+        self.purge_hooks: list[Callable[[dt.datetime], int]] = []
 
     @property
     def rulebook(self) -> RuleBook:
@@ -53,10 +56,11 @@ class Assistant:
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
-             channel: str | None = None, history: list[str] | None = None) -> ChatReply:
-        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts."""
+             channel: str | None = None, history: list[str] | None = None, owner: str | None = None) -> ChatReply:
+        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts.
+        `owner`: the name of the API key a new session will belong to (ownership is checked by the API)."""
         text = clean_message(message)
-        session = self.store.load(session_id) if session_id else self.store.create(user_id, channel)
+        session = self.store.load(session_id) if session_id else self.store.create(user_id, channel, owner=owner)
         with self.store.lock(session.session_id):
             if session_id:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
@@ -79,6 +83,10 @@ class Assistant:
             session.state.last_amount = None
             self.store.save_state(session)
         return self.estimate(facts)
+
+    def purge(self, older_than: dt.datetime) -> int:
+        """Retention: remove sessions (and whatever the purge hooks hold) last written before `older_than`."""
+        return self.store.purge(older_than) + sum(hook(older_than) for hook in self.purge_hooks)
 
     # ---- the turn -----------------------------------------------------------------------------
     def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
