@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from fastapi_offline import FastAPIOffline
 
 from api.auth import Authenticate, Caller, KeyRegistry, admin_dependency
+from api.docs import install_redoc
 from api.errors import ApiError, install_error_handlers
 from api.middleware import RequestMiddleware
 from api.ratelimit import RateLimiter
@@ -53,10 +54,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         assistant = open_assistant(settings)
     # /docs and /redoc from the Swagger UI and ReDoc bundled in `fastapi-offline`: no CDN, so they work offline
-    app = FastAPIOffline(title="长沙AI政策助手 API", version="1.0", lifespan=_limit_threads(settings.request_threads),
+    app = FastAPIOffline(redoc_url=None, title="长沙AI政策助手 API", version="1.0", lifespan=_limit_threads(settings.request_threads),
                          description="Answers, citations and award estimates for 长政办发〔2025〕16号. Errors: "
                                      '`{"error": {"code", "message"}}`. With API keys configured, send `Authorization: Bearer <key>`.',
                          responses=ERRORS)
+    install_redoc(app)
     app.state.assistant = assistant
     install_error_handlers(app)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, log_bodies=settings.log_bodies)
