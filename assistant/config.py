@@ -91,10 +91,6 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise SettingsError(describe(exc)) from None
 
-    @property
-    def keys_configured(self) -> bool:
-        return bool(self.api_keys or self.admin_keys or self.keys_file)
-
 
 class _FromEnv(Settings):
     @classmethod
