@@ -3,13 +3,14 @@
 A turn is committed before its reply is returned, so a reply the client received survives a killed server.
 A session belongs to its `owner` (the API key's *name*, never the key) and, when given, its `user_id`.
 One session, one writer, across processes: `store.lock(id)` serialises load → merge → save of concurrent turns in
-every worker (SQLite: one immediate transaction spanning the turn; Redis: a Redis lock), waiting at most
+every worker (SQLite: an OS file lock per session; Redis: a Redis lock), waiting at most
 `lock_timeout` seconds and then raising `SessionBusy` — never a silent last-write-wins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Protocol
 from assistant.state import ConversationState
 
 DEFAULT_LOCK_TIMEOUT_S = 30.0
+LOCK_BUCKETS = 256
 
 
 class SessionNotFound(KeyError):
@@ -57,6 +59,11 @@ def now_iso() -> str:
 
 def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def lock_bucket(session_id: str) -> int:
+    """Which of the SQLite store's lock files a session takes."""
+    return int(hashlib.sha256(session_id.encode()).hexdigest()[:8], 16) % LOCK_BUCKETS
 
 
 def new_session_id() -> str:
@@ -106,9 +113,10 @@ class ThreadLocks:
 class SQLiteSessionStore:
     """One connection per thread (a shared one mixes threads' transactions); WAL, so readers never wait.
 
-    Several worker processes may share the file. A turn runs inside `lock`: one BEGIN IMMEDIATE transaction from
-    the load to the save, so another worker's turn waits (SQLite's busy timeout, bounded) and then reads what this
-    one wrote. Threads of one process queue on a lock first, so they hand over without polling the file.
+    Several worker processes may share the file. A turn runs inside `lock`: threads of one process queue on a
+    lock per session, then take an OS file lock (flock, via `filelock`) that other workers wait for, so a turn loads
+    what the previous one saved. Session ids share 256 lock files; the OS frees a dead worker's lock at once. Unlike a
+    write transaction held for the whole turn, this does not stop other sessions' turns (an LLM call may take 30 s).
     """
 
     def __init__(self, path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
@@ -128,7 +136,9 @@ class SQLiteSessionStore:
         if "owner" not in columns:  # a file from before owners: its sessions belong to no key
             self._write([("ALTER TABLE sessions ADD COLUMN owner TEXT", ())])
         self._write([("CREATE INDEX IF NOT EXISTS sessions_by_updated ON sessions(updated_at)", ())])
-        self._writer = threading.Lock()
+        self._lock_dir = path.parent / "session-locks"
+        self._lock_dir.mkdir(exist_ok=True)
+        self._threads = ThreadLocks()
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -141,12 +151,8 @@ class SQLiteSessionStore:
         return conn
 
     def _write(self, statements: list[tuple[str, tuple]]) -> None:
-        """Run statements in one immediate transaction (or inside the turn's, under `lock`), retrying if locked."""
+        """Run statements in one immediate transaction, retrying a few times if the file is locked."""
         conn = self._conn
-        if conn.in_transaction:
-            for sql, params in statements:
-                conn.execute(sql, params)
-            return
         for attempt in range(8):
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -166,30 +172,21 @@ class SQLiteSessionStore:
 
     @contextmanager
     def lock(self, session_id: str):
+        """This session's turn, alone across threads and worker processes, for at most `lock_timeout` of waiting."""
+        from filelock import FileLock, Timeout
+
         deadline = time.monotonic() + self.lock_timeout
-        conn = self._conn
-        if conn.in_transaction:  # re-entered by the same thread: already the writer
-            yield
-            return
-        if not self._writer.acquire(timeout=self.lock_timeout):
-            raise SessionBusy(session_id)
-        try:
-            wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
-            conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        with self._threads.hold(session_id, self.lock_timeout):
+            lock = FileLock(self._lock_dir / f"{lock_bucket(session_id):03d}.lock", timeout=max(0.0, deadline - time.monotonic()),
+                            thread_local=False, poll_interval=0.005, preserve_lock_file=True)
             try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+                lock.acquire()
+            except Timeout as exc:
                 raise SessionBusy(session_id) from exc
-            finally:
-                conn.execute("PRAGMA busy_timeout = 30000")
             try:
                 yield
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            self._writer.release()
+            finally:
+                lock.release()
 
     def create(self, user_id: str | None, channel: str | None, owner: str | None = None) -> Session:
         stamp = now_iso()
@@ -236,7 +233,7 @@ class SQLiteSessionStore:
                       (session.state.model_dump_json(), now_iso(), session.session_id))])
 
     def delete(self, session_id: str) -> bool:
-        with self.lock(session_id):
+        with self.lock(session_id):  # not in the middle of a turn of it
             found = self._conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
             self._write([("DELETE FROM turns WHERE session_id = ?", (session_id,)),
                          ("DELETE FROM sessions WHERE session_id = ?", (session_id,))])
@@ -245,12 +242,8 @@ class SQLiteSessionStore:
     def purge(self, older_than: dt.datetime) -> int:
         """Delete the sessions last written before `older_than` (turns and facts); returns how many."""
         cutoff = iso(older_than)
-        with self.lock("*purge*"):
-            ids = [r[0] for r in self._conn.execute("SELECT session_id FROM sessions WHERE updated_at < ?", (cutoff,))]
-            self._write([("DELETE FROM turns WHERE session_id IN (SELECT session_id FROM sessions WHERE updated_at < ?)",
-                          (cutoff,)),
-                         ("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))])
-        return len(ids)
+        ids = [r[0] for r in self._conn.execute("SELECT session_id FROM sessions WHERE updated_at < ?", (cutoff,))]
+        return sum(1 for session_id in ids if self.delete(session_id))
 
 
 def __getattr__(name: str):

@@ -68,10 +68,12 @@ def new_session(client, key, user_id=None):
 
 
 def attempts(client, sid, key, user_id):
-    """read, chat and delete on one session as (key, user_id): the three status codes."""
+    """read, chat (plain, streamed, OpenAI-style) and delete on one session as (key, user_id): the status codes."""
     params = {"user_id": user_id} if user_id else {}
     return (client.get(f"/v1/sessions/{sid}", params=params, headers=auth(key)).status_code,
             client.post("/v1/chat", json={"message": "能拿多少", "session_id": sid, "user_id": user_id},
+                        headers=auth(key)).status_code,
+            client.post("/v1/chat/stream", json={"message": "能拿多少", "session_id": sid, "user_id": user_id},
                         headers=auth(key)).status_code,
             client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "能拿多少"}], "session_id": sid,
                                                       "user": user_id}, headers=auth(key)).status_code,
@@ -92,7 +94,7 @@ CROSS = [
 @pytest.mark.parametrize("name,owner,owner_user,other,other_user", CROSS, ids=[c[0] for c in CROSS])
 def test_another_key_or_user_gets_404_on_read_chat_and_delete(client, name, owner, owner_user, other, other_user):
     sid = new_session(client, owner, owner_user)
-    assert attempts(client, sid, other, other_user) == (404, 404, 404, 404)
+    assert attempts(client, sid, other, other_user) == (404, 404, 404, 404, 404)
     # the same answer as for an id that does not exist: no existence oracle
     unknown = client.get("/v1/sessions/0123456789abcdef", headers=auth(other)).json()["error"]
     known = client.get(f"/v1/sessions/{sid}", headers=auth(other)).json()["error"]
@@ -109,7 +111,7 @@ def test_the_owner_reads_continues_and_deletes(client):
     assert again.status_code == 200 and again.json()["estimates"][0]["ceiling_yuan"] == 800_000
     # a key that may not act for users owns its sessions whatever user_id it writes
     hotline_sid = new_session(client, HOTLINE, "written-by-client")
-    assert attempts(client, hotline_sid, HOTLINE, "someone-else")[:3] == (200, 200, 200)
+    assert attempts(client, hotline_sid, HOTLINE, "someone-else")[:4] == (200, 200, 200, 200)
     assert client.delete(f"/v1/sessions/{sid}", params={"user_id": "openid-alice"}, headers=auth(WECHAT)).status_code == 204
     assert client.get(f"/v1/sessions/{sid}", params={"user_id": "openid-alice"}, headers=auth(WECHAT)).status_code == 404
     assert client.delete(f"/v1/sessions/{sid}", params={"user_id": "openid-alice"}, headers=auth(WECHAT)).status_code == 404

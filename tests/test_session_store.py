@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from assistant.config import Settings
-from assistant.sessions import SessionBusy, SessionNotFound, SQLiteSessionStore
+from assistant.sessions import SessionBusy, SessionNotFound, SQLiteSessionStore, lock_bucket
 from assistant.sessions_redis import RedisSessionStore
 from assistant.turn import Assistant
 
@@ -97,6 +97,20 @@ def test_a_held_session_is_busy_after_the_bounded_wait_then_free(make_store):
     assert len(holder.load(session.session_id).turns) == 2
 
 
+def test_a_held_session_does_not_stop_the_others(make_store):
+    """A slow turn (an LLM call) holds its own session only."""
+    holder, other = make_store(), make_store(lock_timeout=0.3)
+    held_session = holder.create(None, None)
+    with holder.lock(held_session.session_id):
+        free_ones = [other.create(None, None) for _ in range(12)]
+        # sessions sharing nothing with the held one (on SQLite: not its lock file either)
+        free_ones = [f for f in free_ones if lock_bucket(f.session_id) != lock_bucket(held_session.session_id)]
+        for free in free_ones[:5]:
+            with other.lock(free.session_id):
+                other.append_turn(other.load(free.session_id), "你好", "您好")
+            assert len(holder.load(free.session_id).turns) == 2
+
+
 def test_a_busy_session_is_409_over_http(make_store, policy_kb, searcher, tmp_path):
     store = make_store(lock_timeout=0.3)
     client = TestClient(create_app(Settings(data_dir=tmp_path), Assistant(policy_kb, searcher, store), with_ui=False))
@@ -155,3 +169,15 @@ def test_purge_command(tmp_path):
     bad = subprocess.run([str(VENV_BIN / "policy-assistant"), "purge"], env={**env, "POLICY_SESSION_RETENTION_DAYS": "ninety"},
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "POLICY_SESSION_RETENTION_DAYS" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_retention_applies_on_start(tmp_path, policy_kb, searcher):
+    from assistant.runtime import Knowledge, open_assistant
+
+    store = SQLiteSessionStore(tmp_path / "sessions.sqlite3")
+    old, kept = store.create(None, None), store.create(None, None)
+    backdate(store, old.session_id, 31)
+    opened = open_assistant(Settings(data_dir=tmp_path, session_retention_days=30), Knowledge(policy_kb, searcher))
+    with pytest.raises(SessionNotFound):
+        opened.store.load(old.session_id)
+    assert opened.store.load(kept.session_id).session_id == kept.session_id
