@@ -178,3 +178,13 @@ def admin_dependency(authenticate: Authenticate):
         return caller
 
     return require_admin
+
+
+def current_caller(request: Request) -> Caller:
+    """`Depends(current_caller)` in any router: the app's key check, found on the app that serves the request."""
+    return request.app.state.authenticate(request)
+
+
+def require_admin(request: Request) -> Caller:
+    """`Depends(require_admin)` in any router (staff pages and endpoints): 401 without a valid key, 403 without `admin`."""
+    return request.app.state.require_admin(current_caller(request))

@@ -15,7 +15,7 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import Caller
+from api.auth import Caller, require_admin
 from api.ratelimit import BoundedMemoryStorage, RateLimiter
 from assistant.config import Settings, SettingsError
 from assistant.sessions import SQLiteSessionStore
@@ -49,7 +49,7 @@ def make_client(policy_kb, searcher, tmp_path, keys_file):
         app = create_app(settings, assistant, with_ui=False)
 
         @app.get("/v1/staff/whoami", include_in_schema=False)
-        def whoami(caller: Caller = Depends(app.state.require_admin)):
+        def whoami(caller: Caller = Depends(require_admin)):
             return {"key_name": caller.key_name, "admin": caller.is_admin}
 
         return TestClient(app)
