@@ -54,7 +54,11 @@ class ApiKey:
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated caller of one request. `key_name` None: no keys are configured (the open local default)."""
+    """The authenticated caller of one request.
+
+    `open`: no enterprise key is configured (the local default, or staff keys only): the API is open, sessions are
+    not owned and the rate limit counts per address. `key_name` None: no key was presented (or recognised).
+    """
 
     key_name: str | None
     roles: frozenset[str]
@@ -62,10 +66,7 @@ class Caller:
     address: str
     user_id: str | None = None  # set only when honoured: a key allowed to act for end users sent it
     user_id_given: str | None = None  # what the request said, honoured or not
-
-    @property
-    def open(self) -> bool:
-        return self.key_name is None
+    open: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -113,6 +114,11 @@ class KeyRegistry:
     def configured(self) -> bool:
         return bool(self.keys)
 
+    @property
+    def api_closed(self) -> bool:
+        """Enterprise keys exist, so every /v1 call needs a key (staff keys alone leave the API open, per the contract)."""
+        return any(key.roles != {ROLE_ADMIN} for key in self.keys)
+
     def find(self, presented: str | None) -> ApiKey | None:
         if presented is None:
             return None
@@ -150,16 +156,16 @@ def bearer_key(request: Request) -> str | None:
 
 
 class Authenticate:
-    """The FastAPI dependency: yields the `Caller`, or 401 when keys are configured and none matched."""
+    """The FastAPI dependency: yields the `Caller`, or 401 when enterprise keys are configured and none matched."""
 
     def __init__(self, registry: KeyRegistry) -> None:
         self.registry = registry
 
     def __call__(self, request: Request) -> Caller:
         address = request.client.host if request.client else "-"
-        if not self.registry.configured:
-            return Caller(None, frozenset(), False, address)
-        key = self.registry.find(bearer_key(request))
+        key = self.registry.find(bearer_key(request)) if self.registry.configured else None
+        if not self.registry.api_closed:  # open API: a staff key is still recognised for the staff endpoints
+            return Caller(key.name if key else None, key.roles if key else frozenset(), False, address, open=True)
         if key is None:
             raise ApiError(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key> / 需要有效的 API 密钥",
                            headers={"WWW-Authenticate": "Bearer"})
@@ -167,11 +173,12 @@ class Authenticate:
 
 
 def admin_dependency(authenticate: Authenticate):
-    """`require_admin`: staff pages and endpoints. No key → 401; a key without the admin role → 403."""
+    """`require_admin`: staff pages and endpoints. No admin key configured, or none presented → 401; a key without
+    the admin role → 403."""
 
     def require_admin(caller: Caller = Depends(authenticate)) -> Caller:
-        if not authenticate.registry.configured:
-            raise ApiError(401, "unauthorized", "staff endpoints need POLICY_ADMIN_KEYS and an admin key / 需要管理员密钥",
+        if caller.key_name is None:
+            raise ApiError(401, "unauthorized", "staff endpoints need an admin key (POLICY_ADMIN_KEYS) / 需要管理员密钥",
                            headers={"WWW-Authenticate": "Bearer"})
         if not caller.is_admin:
             raise ApiError(403, "forbidden", "this key may not open staff endpoints / 此密钥无权访问")

@@ -133,6 +133,23 @@ def test_staff_dependency(client):
     assert client.get("/v1/staff/whoami").status_code == 401
 
 
+def test_staff_keys_alone_leave_the_api_open(policy_kb, searcher, tmp_path):
+    """The contract: without POLICY_API_KEYS the API is open; POLICY_ADMIN_KEYS only guards the staff endpoints."""
+    app = create_app(Settings(data_dir=tmp_path, admin_keys=(ADMIN,)),
+                     Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3")), with_ui=False)
+
+    @app.get("/v1/staff/whoami", include_in_schema=False)
+    def whoami(caller: Caller = Depends(require_admin)):
+        return {"key_name": caller.key_name}
+
+    client = TestClient(app)
+    sid = new_session(client, "any-key-the-sdk-sends")
+    assert client.get(f"/v1/sessions/{sid}").status_code == 200
+    assert client.get("/v1/staff/whoami").status_code == 401
+    assert client.get("/v1/staff/whoami", headers=auth(HOTLINE)).status_code == 401
+    assert client.get("/v1/staff/whoami", headers=auth(ADMIN)).json()["key_name"].startswith("admin-")
+
+
 def test_rotating_user_id_under_a_key_not_acting_for_users_is_limited(make_client):
     client = make_client(rate_limit="5/minute")
     codes = [client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": f"rotated-{n}"}, headers=auth(HOTLINE)).status_code
