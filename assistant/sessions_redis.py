@@ -46,8 +46,9 @@ class RedisSessionStore:
 
         deadline = time.monotonic() + self.lock_timeout
         with self._threads.hold(session_id, self.lock_timeout):  # threads of this process queue here, not on Redis
+            # thread_local=False: a streamed turn may be released by another thread of the pool than took it
             lock = self._redis.lock(self._key(session_id, "lock"), timeout=self.lease_s, sleep=0.01,
-                                    blocking_timeout=max(0.01, deadline - time.monotonic()))
+                                    blocking_timeout=max(0.01, deadline - time.monotonic()), thread_local=False)
             if not lock.acquire():
                 raise SessionBusy(session_id)
             try:

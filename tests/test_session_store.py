@@ -181,3 +181,16 @@ def test_retention_applies_on_start(tmp_path, policy_kb, searcher):
     with pytest.raises(SessionNotFound):
         opened.store.load(old.session_id)
     assert opened.store.load(kept.session_id).session_id == kept.session_id
+
+
+def test_a_lock_taken_in_one_thread_is_released_in_another(make_store):
+    """A streamed turn: the server's thread pool may run its end on another thread than its start."""
+    store = make_store(lock_timeout=0.5)
+    session = store.create(None, None)
+    held = store.lock(session.session_id)
+    held.__enter__()
+    closer = threading.Thread(target=held.__exit__, args=(None, None, None))
+    closer.start()
+    closer.join()
+    with make_store(lock_timeout=0.5).lock(session.session_id):
+        pass
