@@ -116,10 +116,9 @@ def test_concurrent_turns_to_one_session_keep_every_turn_and_fact(server):
         "facts_expected": 10 * len(expected), "facts_kept": facts_kept}))
 
 
+@pytest.mark.parametrize("server", ["redis"], indirect=True)
 def test_two_workers_share_one_rate_limit_through_redis(server):
-    store, live, _ = server
-    if store != "redis":
-        pytest.skip("the shared limit needs Redis")
+    _, live, _ = server
     payload = {"facts": {"product_category": "smart_hardware", "new_product_sales_increment_yuan": 5_000_000}}
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(lambda _: call(live.url + "/v1/estimate", payload, HOTLINE_KEY)[0], range(3 * SHARED_LIMIT)))
