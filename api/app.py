@@ -9,11 +9,15 @@ import threading
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi_offline import FastAPIOffline
 
+from api.auth import Authenticate, Caller, KeyRegistry, admin_dependency
+from api.docs import install_redoc
 from api.errors import ApiError, install_error_handlers
-from api.middleware import KeyCheck, RateLimiter, RequestMiddleware
+from api.middleware import RequestMiddleware
+from api.ratelimit import RateLimiter
 from api.schemas import (
     ChatRequest,
     DocumentOut,
@@ -33,11 +37,12 @@ from api.schemas import (
 )
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
-from assistant.sessions import SessionNotFound
+from assistant.sessions import SessionBusy, SessionNotFound
 from assistant.turn import Assistant, InputError
 
 log = logging.getLogger("policy_assistant.api")
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429)}
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 409, 413, 415, 422, 429)}
+USER_ID = Query(default=None, max_length=128, description="the end user acting, for a key allowed to act for users")
 
 
 def sse(event: str, data) -> str:
@@ -50,22 +55,39 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         from assistant.runtime import open_assistant
 
         assistant = open_assistant(settings)
-    app = FastAPI(title="长沙AI政策助手 API", version="1.0", lifespan=_limit_threads(settings.request_threads),
-                  description="Answers, citations and award estimates for 长政办发〔2025〕16号. Errors: "
-                              '`{"error": {"code", "message"}}`. With POLICY_API_KEYS set, send `Authorization: Bearer <key>`.',
-                  responses=ERRORS)
+    # /docs and /redoc from the Swagger UI and ReDoc bundled in `fastapi-offline`: no CDN, so they work offline
+    app = FastAPIOffline(redoc_url=None, title="长沙AI政策助手 API", version="1.0", lifespan=_limit_threads(settings.request_threads),
+                         description="Answers, citations and award estimates for 长政办发〔2025〕16号. Errors: "
+                                     '`{"error": {"code", "message"}}`. With API keys configured, send `Authorization: Bearer <key>`.',
+                         responses=ERRORS)
+    install_redoc(app)
     app.state.assistant = assistant
     install_error_handlers(app)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, log_bodies=settings.log_bodies)
-    keys = KeyCheck(settings.api_keys)
-    limiter = RateLimiter(settings.rate_limit)
+    keys = Authenticate(KeyRegistry.from_settings(settings))
+    limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage or _redis_url(settings.session_url))
+    app.state.authenticate, app.state.require_admin, app.state.limiter = keys, admin_dependency(keys), limiter
 
-    def chat_turn(request: Request, body: ChatRequest) -> ChatReply:
-        limiter.check(request, body.user_id)
+    def own(caller: Caller, session_id: str) -> None:
+        """404 for a session this caller does not own, exactly as for one that does not exist."""
         try:
-            return assistant.chat(body.message, body.session_id, body.user_id, body.channel)
+            owner, user_id = assistant.store.owner_of(session_id)
+        except SessionNotFound:
+            raise not_found(session_id) from None
+        if not caller.owns(owner, user_id):
+            raise not_found(session_id)
+
+    def chat_turn(caller: Caller, body: ChatRequest) -> ChatReply:
+        caller = caller.acting_for(body.user_id)
+        limiter.check(caller)
+        if body.session_id:
+            own(caller, body.session_id)
+        try:
+            return assistant.chat(body.message, body.session_id, body.user_id, body.channel, owner=caller.key_name)
         except SessionNotFound as exc:
-            raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r} / 没有这个会话") from exc
+            raise not_found(body.session_id) from exc
+        except SessionBusy as exc:
+            raise busy() from exc
         except InputError as exc:
             raise ApiError(422, "invalid_request", str(exc), ["message"]) from exc
 
@@ -73,16 +95,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def healthz() -> Health:
         return Health(status="ok", documents=len(assistant.kb.documents), chunks=len(assistant.kb.chunks))
 
-    @app.post("/v1/chat", response_model=ChatReply, tags=["chat"], dependencies=[Depends(keys)])
-    def chat(request: Request, body: ChatRequest) -> ChatReply:
+    @app.post("/v1/chat", response_model=ChatReply, tags=["chat"])
+    def chat(body: ChatRequest, caller: Caller = Depends(keys)) -> ChatReply:
         """One chat turn: the answer, its citations (exact quotes), the estimates and what is still needed."""
-        return chat_turn(request, body)
+        return chat_turn(caller, body)
 
-    @app.post("/v1/chat/stream", tags=["chat"], dependencies=[Depends(keys)],
+    @app.post("/v1/chat/stream", tags=["chat"],
               responses={200: {"content": {"text/event-stream": {}}, "description": "delta events, then one reply event"}})
-    def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
+    def chat_stream(body: ChatRequest, caller: Caller = Depends(keys)) -> StreamingResponse:
         """Server-sent events: `delta` events with pieces of the answer, then `reply` with the full reply object."""
-        reply = chat_turn(request, body)
+        reply = chat_turn(caller, body)
 
         def events():
             for line in (reply.answer_full or reply.answer).splitlines(keepends=True):
@@ -92,18 +114,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    @app.post("/v1/search", response_model=SearchResponse, tags=["knowledge"], dependencies=[Depends(keys)])
-    def search(request: Request, body: SearchRequest) -> SearchResponse:
-        limiter.check(request)
+    @app.post("/v1/search", response_model=SearchResponse, tags=["knowledge"])
+    def search(body: SearchRequest, caller: Caller = Depends(keys)) -> SearchResponse:
+        limiter.check(caller)
         hits = assistant.searcher.search(body.query, body.top_k, body.doc_id)
         return SearchResponse(results=[SearchResult(doc_id=h.doc_id, article=h.article, title=h.title, text=h.text,
                                                     score=h.score, passage=h.passage, responsible_units=h.responsible_units)
                                        for h in hits])
 
-    @app.post("/v1/estimate", response_model=EstimateResponse, tags=["eligibility"], dependencies=[Depends(keys)])
-    def estimate(request: Request, body: EstimateRequest) -> EstimateResponse:
+    @app.post("/v1/estimate", response_model=EstimateResponse, tags=["eligibility"])
+    def estimate(body: EstimateRequest, caller: Caller = Depends(keys)) -> EstimateResponse:
         """The eligibility engine alone, on facts you give it (the schema is `Facts`; unknown fields are refused)."""
-        limiter.check(request)
+        limiter.check(caller)
         known = {p.id for p in assistant.rulebook.programs}
         unknown = sorted(set(body.program_ids or ()) - known)
         if unknown:
@@ -114,22 +136,25 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             total_ceiling_yuan=result.total_ceiling_yuan, follow_up=result.follow_up, on_date=result.on_date,
             total_trace=result.total_trace, total_steps=result.total_steps)
 
-    @app.get("/v1/sessions/{session_id}", response_model=SessionResponse, tags=["chat"], dependencies=[Depends(keys)])
-    def session(session_id: str) -> SessionResponse:
-        """Every turn of a session, in order, for review."""
+    @app.get("/v1/sessions/{session_id}", response_model=SessionResponse, tags=["chat"])
+    def session(session_id: str, user_id: str | None = USER_ID, caller: Caller = Depends(keys)) -> SessionResponse:
+        """Every turn of a session, in order, for review. Only its owner sees it (a key acting for users: with
+        the session's `user_id`); anyone else gets 404."""
+        own(caller.acting_for(user_id), session_id)
         try:
             found = assistant.store.load(session_id)
         except SessionNotFound as exc:
-            raise ApiError(404, "session_not_found", f"unknown session_id {session_id!r} / 没有这个会话") from exc
+            raise not_found(session_id) from exc
         return SessionResponse(session_id=found.session_id, user_id=found.user_id, channel=found.channel,
                                turns=[TurnOut(role=t.role, text=t.text, at=t.at) for t in found.turns],
                                facts=found.state.facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
                                fact_sources=[s.model_dump() for s in found.state.sources])
 
-    @app.post("/v1/feedback", response_model=FeedbackOut, status_code=201, tags=["chat"], dependencies=[Depends(keys)])
-    def feedback(request: Request, body: FeedbackRequest) -> FeedbackOut:
-        """👍/👎 on an answer, with an optional reason: the policy office reviews them."""
-        limiter.check(request)
+    @app.post("/v1/feedback", response_model=FeedbackOut, status_code=201, tags=["chat"])
+    def feedback(body: FeedbackRequest, user_id: str | None = USER_ID, caller: Caller = Depends(keys)) -> FeedbackOut:
+        """👍/👎 on an answer, with an optional reason: the policy office reviews them. Same ownership as the session."""
+        limiter.check(caller)
+        own(caller.acting_for(user_id), body.session_id)
         try:
             kept = assistant.feedback(body.session_id, body.turn, body.rating, body.reason)
         except SessionNotFound as exc:
@@ -137,6 +162,20 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         except InputError as exc:
             raise ApiError(422, "invalid_request", str(exc), ["turn"]) from exc
         return FeedbackOut(**kept.__dict__)
+
+    @app.delete("/v1/sessions/{session_id}", status_code=204, tags=["chat"], response_class=Response)
+    def delete_session(session_id: str, user_id: str | None = USER_ID, caller: Caller = Depends(keys)) -> Response:
+        """Remove a session: its turns and facts (an enterprise's business data). 404 when not the caller's."""
+        own(caller.acting_for(user_id), session_id)
+        try:
+            removed = assistant.store.delete(session_id)
+        except SessionBusy as exc:
+            raise busy() from exc
+        if not removed:
+            raise not_found(session_id)
+        if assistant.journal is not None:  # nothing of a deleted conversation stays behind
+            assistant.journal.forget(session_id)
+        return Response(status_code=204)
 
     @app.get("/v1/documents", response_model=DocumentsResponse, tags=["knowledge"], dependencies=[Depends(keys)])
     def documents() -> DocumentsResponse:
@@ -155,7 +194,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     from api.openai_compat import install_openai_routes
     from api.staff import install_staff
 
-    install_openai_routes(app, assistant, keys, limiter)
+    install_openai_routes(app, assistant, keys, limiter, own)
     install_staff(app, assistant, settings, keys)
     if with_ui:
         from ui.app import mount_ui
@@ -166,6 +205,20 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         def root():
             return RedirectResponse("/docs")
     return app
+
+
+def not_found(session_id: str | None) -> ApiError:
+    return ApiError(404, "session_not_found", f"unknown session_id {session_id!r} / 没有这个会话")
+
+
+def busy() -> ApiError:
+    return ApiError(409, "session_busy", "another turn of this session is still running; retry shortly / 该会话正在处理上一条消息，请稍后再试",
+                    headers={"Retry-After": "1"})
+
+
+def _redis_url(url: str | None) -> str | None:
+    """Workers share one rate limit through the sessions' Redis when there is one."""
+    return url if url and url.startswith(("redis://", "rediss://")) else None
 
 
 def _limit_threads(threads: int):

@@ -1,4 +1,4 @@
-"""The console script `policy-assistant`: serve, ingest, remove, ask, estimate, eval, regression."""
+"""The console script `policy-assistant`: serve, ingest, remove, ask, estimate, eval, regression, purge."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the API and the web UI")
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("POLICY_WORKERS", "1")))
+    serve.add_argument("--host", help="default: HOST, else 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: PORT, else 8000")
+    serve.add_argument("--workers", type=int, help="default: POLICY_WORKERS, else 1")
 
     ingest = sub.add_parser("ingest", help="add or update documents (.txt .md .docx .pdf)")
     ingest.add_argument("paths", nargs="+", type=Path)
@@ -47,13 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     add = regression_sub.add_parser("add", help="add cases exported from the staff pages (GET /v1/staff/export)")
     add.add_argument("export", type=Path)
     add.add_argument("--file", type=Path, help="the regression file (default: tests/regression/office_cases.json)")
+    purge = sub.add_parser("purge", help="delete sessions older than the retention (POLICY_SESSION_RETENTION_DAYS)")
+    purge.add_argument("--days", type=int, help="default: POLICY_SESSION_RETENTION_DAYS")
 
     args = parser.parse_args(argv)
     from api import commands
+    from assistant.config import SettingsError
 
     try:
         return getattr(commands, f"cmd_{args.command}")(args)
-    except commands.CommandError as exc:
+    except (commands.CommandError, SettingsError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
 

@@ -179,6 +179,10 @@ def cmd_serve(args) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    _check_keys(settings)
+    args.host = args.host or settings.host
+    args.port = args.port or settings.port
+    args.workers = args.workers or settings.workers
     if args.workers > 1:
         open_knowledge(settings)  # builds the index once, before any worker starts
         # a worker busy with CPU-bound turns answers the supervisor's ping late: give it time before a restart
@@ -191,4 +195,26 @@ def cmd_serve(args) -> int:
     app = create_app(settings, assistant)
     warm_up_in_background(assistant)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    return 0
+
+
+def _check_keys(settings: Settings) -> None:
+    """A keys file that does not parse stops the start, like any other bad setting."""
+    from api.auth import KeyRegistry
+
+    try:
+        KeyRegistry.from_settings(settings)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def cmd_purge(args) -> int:
+    from assistant.runtime import open_retention, purge_expired
+
+    settings = Settings.from_env()
+    days = args.days or settings.session_retention_days
+    if not days or days < 1:
+        raise CommandError("give --days N or set POLICY_SESSION_RETENTION_DAYS / 请指定保留天数")
+    removed = purge_expired(open_retention(settings), days)
+    print(f"removed {removed} session(s) last written more than {days} days ago")
     return 0

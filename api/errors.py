@@ -1,4 +1,7 @@
-"""One error shape for every endpoint: {"error": {"code", "message", "request_id", "fields"}}, never a 5xx for input."""
+"""One error shape for the contract's endpoints: {"error": {"code", "message", "request_id", "fields"}}, never a 5xx
+for input. The OpenAI-compatible family (/v1/chat/completions, /v1/models) answers OpenAI's error object instead,
+{"error": {"message", "type", "param", "code"}}, with 400 where FastAPI would say 422 — what SDKs and gateways expect.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,29 @@ log = logging.getLogger("policy_assistant.api")
 
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request",
-                429: "rate_limited"}
+                409: "conflict", 429: "rate_limited"}
+OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
+OPENAI_TYPES = {401: "invalid_request_error", 403: "permission_error", 404: "invalid_request_error", 409: "conflict_error",
+                429: "rate_limit_error"}
+OPENAI_CODES = {"unauthorized": "invalid_api_key", "rate_limited": "rate_limit_exceeded"}
+
+
+def is_openai_path(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in OPENAI_PATHS)
+
+
+def error_payload(path: str, status: int, code: str, message: str, request_id: str | None,
+                  fields: list[str] | None = None) -> tuple[int, dict]:
+    """The status and body of an error on `path`: the contract's shape, or OpenAI's on its family."""
+    if is_openai_path(path):
+        status = 400 if status == 422 else status
+        kind = OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        return status, {"error": {"message": message, "type": kind, "param": fields[0] if fields else None,
+                                  "code": OPENAI_CODES.get(code, code)}}
+    body = {"code": code, "message": message, "request_id": request_id}
+    if fields:
+        body["fields"] = fields
+    return status, {"error": body}
 
 
 class ApiError(Exception):
@@ -26,10 +51,9 @@ class ApiError(Exception):
 def error_response(request: Request | None, status: int, code: str, message: str, fields: list[str] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None) if request is not None else None
-    body = {"code": code, "message": message, "request_id": request_id}
-    if fields:
-        body["fields"] = fields
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    path = request.url.path if request is not None else ""
+    status, body = error_payload(path, status, code, message, request_id, fields)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, str, list[str]]:

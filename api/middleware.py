@@ -1,21 +1,16 @@
 """Around every request: a request id, a body-size limit, JSON-only for the API, an access log without bodies.
-And the two policies a hotline needs: API keys and per-user rate limits (FastAPI dependencies).
+Keys and callers are in `api.auth`, rate limits in `api.ratelimit`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import deque
 
-from fastapi import Request
-
-from api.errors import ApiError
+from api.errors import error_payload
 
 access_log = logging.getLogger("policy_assistant.access")
 error_log = logging.getLogger("policy_assistant.api")
@@ -92,7 +87,8 @@ class RequestMiddleware:
         self._log(scope, status_holder["status"], request_id, started, body)
 
     async def _reject(self, send, status, code, message, request_id, started, scope):
-        payload = json.dumps({"error": {"code": code, "message": message, "request_id": request_id}}, ensure_ascii=False).encode()
+        status, body = error_payload(scope.get("path", ""), status, code, message, request_id)
+        payload = json.dumps(body, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
@@ -105,61 +101,3 @@ class RequestMiddleware:
         if self.log_bodies and body:
             line += f" body={body[:2000].decode('utf-8', 'replace')!r}"
         access_log.info(line)
-
-
-# ---- keys and limits -----------------------------------------------------------------------------
-def bearer_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else None
-
-
-class KeyCheck:
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        self.keys = set(keys)
-
-    def __call__(self, request: Request) -> str | None:
-        if not self.keys:
-            return None
-        key = bearer_key(request)
-        if key not in self.keys:
-            raise ApiError(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key> / 需要有效的 API 密钥",
-                           headers={"WWW-Authenticate": "Bearer"})
-        return key
-
-
-def parse_rate(spec: str | None) -> tuple[int, float] | None:
-    """"30/minute" → (30, 60.0); also /second, /hour, /day."""
-    if not spec:
-        return None
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(second|sec|s|minute|min|m|hour|h|day|d)\s*", spec.lower())
-    if not match:
-        raise ValueError(f"POLICY_RATE_LIMIT must look like 30/minute, not {spec!r}")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)[0]]
-    return int(match.group(1)), float(seconds)
-
-
-class RateLimiter:
-    """A sliding window per caller: user_id first, then API key, then client address."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.rate = parse_rate(spec)
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, request: Request, user_id: str | None = None) -> None:
-        if self.rate is None:
-            return
-        key = bearer_key(request)
-        caller = (f"user:{user_id}" if user_id else f"key:{hashlib.sha256(key.encode()).hexdigest()[:16]}" if key
-                  else f"addr:{request.client.host if request.client else '-'}")
-        limit, window = self.rate
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(caller, deque())
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            if len(hits) >= limit:
-                retry = max(1, int(hits[0] + window - now + 0.999))
-                raise ApiError(429, "rate_limited", f"too many requests; retry in {retry} s / 请求过于频繁，请 {retry} 秒后再试",
-                               headers={"Retry-After": str(retry)})
-            hits.append(now)

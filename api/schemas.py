@@ -151,10 +151,30 @@ class Health(BaseModel):
 
 
 # ---- the OpenAI-compatible face ------------------------------------------------------------------
+class ContentPart(BaseModel):
+    """`{"type": "text", "text": ...}`; other kinds (images, audio) are refused with a 400 naming the message."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(max_length=64)
+    text: str | None = None
+
+
 class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | None = None
+    content: str | list[ContentPart] | None = Field(default=None, description="a string, or a list of text parts")
+
+    def text(self) -> str:
+        if self.content is None or isinstance(self.content, str):
+            return self.content or ""
+        if any(part.type != "text" for part in self.content):
+            raise ValueError("only text content parts are supported / 只支持文本内容")
+        return "\n".join(part.text or "" for part in self.content)
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool | None = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -163,8 +183,9 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
     model: str = Field(default="changsha-policy-assistant", max_length=200)
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
-    user: str | None = Field(default=None, max_length=128)
+    stream: bool | None = False
+    stream_options: StreamOptions | None = Field(default=None, description="include_usage: a last chunk with the usage")
+    user: str | None = Field(default=None, max_length=128, description="the end user (honoured for keys acting for users)")
     session_id: str | None = Field(default=None, pattern=ID_PATTERN, description="extension: continue a session")
 
 
@@ -182,3 +203,26 @@ class ChatCompletionResponse(BaseModel):
     choices: list[CompletionChoice]
     usage: dict[str, int]
     policy_assistant: ChatReply = Field(description="citations, estimates and facts: the /v1/chat reply")
+
+
+class ModelOut(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelOut]
+
+
+class OpenAIErrorBody(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorResponse(BaseModel):
+    error: OpenAIErrorBody

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.config import Settings
+from assistant.journal import Journal
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import load_embedders
 from knowledge.retrieval import HybridSearcher
@@ -43,8 +44,27 @@ def open_assistant(settings: Settings, knowledge: Knowledge | None = None):
 
         args = (settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s)
         llm, extractor = LLMComposer(*args), LLMExtractor(*args)
-    from assistant.journal import Journal
+    store = open_store(settings.data_dir, settings.session_url, settings.session_lock_timeout_s)
+    assistant = Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars,
+                          llm_extractor=extractor, journal=Journal(settings.data_dir / "journal.sqlite3"))
+    if settings.session_retention_days:  # retention applies on start too, not only when someone runs `purge`
+        purge_expired(assistant, settings.session_retention_days)
+    return assistant
 
-    store = open_store(settings.data_dir, settings.session_url)
-    return Assistant(knowledge.kb, knowledge.searcher, store, llm=llm, wechat_chars=settings.wechat_answer_chars,
-                     llm_extractor=extractor, journal=Journal(settings.data_dir / "journal.sqlite3"))
+
+def open_retention(settings: Settings):
+    """What retention clears, without loading the knowledge base: the session store (and, later, its companions)."""
+    from assistant.sessions import open_store
+    from assistant.turn import Assistant
+
+    return Assistant(None, None, open_store(settings.data_dir, settings.session_url, settings.session_lock_timeout_s),
+                     journal=Journal(settings.data_dir / "journal.sqlite3"))
+
+
+def purge_expired(assistant, days: int) -> int:
+    import datetime as dt
+    import logging
+
+    removed = assistant.purge(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    logging.getLogger("policy_assistant").info("retention: %d session(s) older than %d days removed", removed, days)
+    return removed

@@ -50,7 +50,12 @@ class Assistant:
         self.kb, self.searcher, self.store, self.rules = kb, searcher, store, rules
         self.llm, self.today, self.wechat_chars = llm, today, wechat_chars
         self.llm_extractor = llm_extractor
+        # stores holding enterprises' data that retention must also clear (e.g. a per-turn review journal):
+        # each is called with the cutoff and returns how many records it removed
+        self.purge_hooks: list[Callable[[dt.datetime], int]] = []
         self.journal = journal
+        if journal is not None:  # the review journal holds enterprises' words too: retention clears it as well
+            self.purge_hooks.append(lambda cutoff: journal.purge(cutoff.isoformat()))
         # how people name the facts: the bundled lexicon, or one loaded beside later rules (no code per rule)
         self.lexicon = lexicon or (default_lexicon() if rules is None else load_lexicon(rules))
 
@@ -68,10 +73,11 @@ class Assistant:
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
-             channel: str | None = None, history: list[str] | None = None) -> ChatReply:
-        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts."""
+             channel: str | None = None, history: list[str] | None = None, owner: str | None = None) -> ChatReply:
+        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts.
+        `owner`: the name of the API key a new session will belong to (ownership is checked by the API)."""
         text = clean_message(message)
-        session = self.store.load(session_id) if session_id else self.store.create(user_id, channel)
+        session = self.store.load(session_id) if session_id else self.store.create(user_id, channel, owner=owner)
         with self.store.lock(session.session_id):
             if session_id:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
@@ -84,7 +90,7 @@ class Assistant:
             if self.journal is not None:
                 self.journal.record(TurnRecord(
                     session.session_id, _assistant_turns(session) - 1, session.turns[-1].at, channel or session.channel,
-                    None, session.user_id, text, reply.model_dump(mode="json")))
+                    session.owner, session.user_id, text, reply.model_dump(mode="json")))
         return reply
 
     def feedback(self, session_id: str, turn: int | None, rating: Rating, reason: str | None = None) -> Feedback:
@@ -111,6 +117,10 @@ class Assistant:
             session.state.last_amount = None
             self.store.save_state(session)
         return self.estimate(facts)
+
+    def purge(self, older_than: dt.datetime) -> int:
+        """Retention: remove sessions (and whatever the purge hooks hold) last written before `older_than`."""
+        return self.store.purge(older_than) + sum(hook(older_than) for hook in self.purge_hooks)
 
     # ---- the turn -----------------------------------------------------------------------------
     def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:

@@ -2,7 +2,6 @@
 
 import json
 import logging
-from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +15,7 @@ from assistant.turn import Assistant
 @pytest.fixture
 def make_client(policy_kb, searcher, tmp_path):
     def make(**overrides):
-        settings = replace(Settings(data_dir=tmp_path), **overrides)
+        settings = Settings(data_dir=tmp_path, **overrides)
         assistant = Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "sessions.sqlite3"))
         return TestClient(create_app(settings, assistant, with_ui=False))
     return make
@@ -145,15 +144,23 @@ def test_api_keys(make_client):
     assert client.get("/v1/documents").json()["error"]["code"] == "unauthorized"
 
 
-def test_rate_limit_per_user(make_client):
-    client = make_client(rate_limit="3/minute")
+def test_rate_limit_per_user_for_a_key_acting_for_users(make_client):
+    client = make_client(rate_limit="3/minute", api_keys=("backend-key-0001",))
+    auth = {"authorization": "Bearer backend-key-0001"}
     for _ in range(3):
-        assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-a"}).status_code == 200
-    limited = client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-a"})
+        assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-a"}, headers=auth).status_code == 200
+    limited = client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-a"}, headers=auth)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json()["error"]["code"] == "rate_limited"
-    # one busy user does not slow another behind the same address (a WeChat backend relaying many users)
-    assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-b"}).status_code == 200
+    # one busy user does not slow another behind the same key (a WeChat backend relaying many users)
+    assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "openid-b"}, headers=auth).status_code == 200
+
+
+def test_rate_limit_without_keys_counts_the_address(make_client):
+    client = make_client(rate_limit="3/minute")
+    for n in range(3):
+        assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": f"u{n}"}).status_code == 200
+    assert client.post("/v1/chat", json={"message": "政策有效期多久", "user_id": "u9"}).status_code == 429
 
 
 def test_access_log_leaves_bodies_out(client, caplog):
@@ -195,8 +202,11 @@ def test_openai_shape_in_process(client):
     body = r.json()
     assert body["object"] == "chat.completion" and body["choices"][0]["message"]["role"] == "assistant"
     assert body["policy_assistant"]["estimates"][0]["ceiling_yuan"] == 800_000
-    assert client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]}).status_code == 422
-    assert client.post("/v1/chat/completions", json={"messages": []}).status_code == 422
+    # OpenAI's status and error object on this family: 400 with message, type, param, code
+    no_user = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]})
+    assert no_user.status_code == 400 and no_user.json()["error"]["type"] == "invalid_request_error"
+    empty = client.post("/v1/chat/completions", json={"messages": []})
+    assert empty.status_code == 400 and set(empty.json()["error"]) == {"message", "type", "param", "code"}
 
 
 def test_feedback_is_kept_per_answer(policy_kb, searcher, tmp_path):
