@@ -98,7 +98,7 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
     def login(request: Request) -> Response:
         """Send the admin key as `Authorization: Bearer`; the answer sets the staff cookie (which never holds the key)."""
         admin(request)
-        from api.middleware import bearer_key
+        from api.auth import bearer_key
 
         key = bearer_key(request)
         response = Response(status_code=204)

@@ -14,7 +14,7 @@ import time
 from fastapi import Request
 
 from api.errors import ApiError
-from api.middleware import bearer_key
+from api.auth import bearer_key
 
 COOKIE = "policy_staff"
 SESSION_SECONDS = 8 * 3600

@@ -178,8 +178,10 @@ def test_100k_distinct_callers_leave_the_limiter_memory_bounded():
     after = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
     assert left <= 1, left
-    # at any moment only the callers of the last window are held, and once it has passed nothing is
-    assert peak < 50_000_000 and after < 1_000_000, (peak, after)
+    # at any moment only the callers of the last window are held, and once it has passed nothing is: what stays is
+    # the library's own fixed-size caches and a dict's table (dicts do not shrink), a few MB whatever the callers
+    assert peak < 50_000_000 and after < 4_000_000, (peak, after)
+    assert after < peak / 2, (peak, after)
 
 
 def test_keys_never_appear_in_logs_or_errors(make_client, caplog, tmp_path):

@@ -108,8 +108,9 @@ def test_review_filters_detail_mark_and_export_runs_as_an_eval(staff, tmp_path):
     follow = chat(staff, "我们是做垂类大模型的，有什么奖励？", channel="wechat")
     out = chat(staff, "明天长沙会下雨吗？", channel="web")
     assert out["in_scope"] is False and follow["follow_up"]
-    assert staff.post("/v1/feedback", json={"session_id": award["session_id"], "rating": "down", "reason": "应当说明申报时间"},
-                      headers=as_enterprise()).status_code == 201
+    feedback = {"session_id": award["session_id"], "rating": "down", "reason": "应当说明申报时间"}
+    assert staff.post("/v1/feedback", json=feedback, headers=as_enterprise()).status_code == 404  # not the session's user
+    assert staff.post("/v1/feedback", json=feedback, params={"user_id": "caller-17"}, headers=as_enterprise()).status_code == 201
 
     def ids(**params):
         r = staff.get("/v1/staff/conversations", params=params, headers=as_admin())
