@@ -1,9 +1,10 @@
 """Recompute every expected figure of the conversation corpora with the engine, from hand-written facts.
 
-Each case's facts (eval/facts_of_cases.json) are what its turns state, written by hand in the `Facts` schema;
+Each case's facts (eval/facts_of_cases.json; eval/facts_of_cases_train2.json for the second train batch) are what its turns state, written by hand in the `Facts` schema;
 the engine evaluates them on the application date they state, else on DEFAULT_DATE, and must give every
 `expect` figure (among the estimates of that article), the `total`, and no ceiling above `max_any` — the
-same reading as `assistant.evaluation.check_award_case`. Run: `.venv/bin/python eval/check_cases.py`.
+same reading as `assistant.evaluation.check_award_case`. Run: `.venv/bin/python eval/check_cases.py` (every set
+below), or `.venv/bin/python eval/check_cases.py FACTS.json CORPUS.json...` for one set of your own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from eligibility.facts import Facts
 
 HERE = Path(__file__).resolve().parent
 CORPORA = ("conversations_train.json", "conversations_heldout.json")
+# (facts file, the corpora whose cases it holds): every case id is unique across all of them
+SETS = (("facts_of_cases.json", CORPORA),
+        ("facts_of_cases_train2.json", ("conversations_train2.json",)))
 DEFAULT_DATE = dt.date(2026, 6, 1)  # inside the validity period (2025-12-19 … 2028-12-18)
 
 
@@ -44,26 +48,33 @@ def problems_of(case: dict, facts: dict) -> list[str]:
     return problems
 
 
-def check(directory: Path = HERE) -> list[str]:
-    facts = json.loads((directory / "facts_of_cases.json").read_text(encoding="utf-8"))["cases"]
+def check(directory: Path = HERE, sets=SETS) -> list[str]:
     seen: set[str] = set()
     problems = []
-    for name in CORPORA:
-        for case in json.loads((directory / name).read_text(encoding="utf-8"))["cases"]:
-            cid = case["id"]
-            if cid in seen:
-                problems.append(f"{name}: duplicate id {cid}")
-            seen.add(cid)
-            if cid not in facts:
-                problems.append(f"{name}: {cid} has no facts")
-                continue
-            problems += [f"{name}: {cid}: {p}" for p in problems_of(case, facts[cid])]
-    problems += [f"facts_of_cases.json: {cid} is in no corpus" for cid in sorted(set(facts) - seen)]
+    for facts_name, corpora in sets:
+        facts = json.loads((directory / facts_name).read_text(encoding="utf-8"))["cases"]
+        in_corpus: set[str] = set()
+        for name in corpora:
+            for case in json.loads((directory / name).read_text(encoding="utf-8"))["cases"]:
+                cid = case["id"]
+                if cid in seen:
+                    problems.append(f"{name}: duplicate id {cid}")
+                seen.add(cid)
+                in_corpus.add(cid)
+                if cid not in facts:
+                    problems.append(f"{name}: {cid} has no facts")
+                    continue
+                problems += [f"{name}: {cid}: {p}" for p in problems_of(case, facts[cid])]
+        problems += [f"{facts_name}: {cid} is in no corpus" for cid in sorted(set(facts) - in_corpus)]
     return problems
 
 
-def main() -> int:
-    problems = check()
+def main(argv: list[str]) -> int:
+    if argv:  # FACTS.json CORPUS.json...: one set, paths as given
+        facts, *corpora = (Path(a).resolve() for a in argv)
+        problems = check(Path("/"), ((str(facts), tuple(str(c) for c in corpora)),))
+    else:
+        problems = check()
     for p in problems:
         print(p)
     print(f"{'FAIL' if problems else 'ok'}: {len(problems)} problem(s)")
@@ -71,4 +82,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -116,7 +116,7 @@ def test_empty_report_summary_keeps_the_grepped_lines():
     assert "award accuracy 0/0" in text and "wrong figures 0/0" in text
 
 
-@pytest.mark.parametrize("name", ["conversations_train.json", "conversations_heldout.json"])
+@pytest.mark.parametrize("name", ["conversations_train.json", "conversations_train2.json", "conversations_heldout.json"])
 def test_corpus_files_have_the_dev_format(name):
     data = json.loads((EVAL_DIR / name).read_text(encoding="utf-8"))
     assert set(data) == {"about", "cases", "out_of_scope"}
@@ -136,6 +136,21 @@ def test_every_corpus_figure_is_the_engines_from_the_hand_written_facts():
     facts = json.loads((EVAL_DIR / "facts_of_cases.json").read_text(encoding="utf-8"))["cases"]
     wrong = {"expect": {"1": 870_001}}  # the check can fail: one yuan off is caught
     assert module.problems_of(wrong, facts["t-hw-robotdog-two-years"])
+    second = (("facts_of_cases_train2.json", ("conversations_train2.json",)),)
+    assert module.check(EVAL_DIR, second) == []
+    assert second[0] in module.SETS  # the default check covers the second batch too
+
+
+def test_train_conversations_share_no_turn_with_the_held_out_or_dev_sets():
+    def turns(path):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {t for case in data["cases"] for t in case["turns"]} | set(data["out_of_scope"])
+
+    train = turns(EVAL_DIR / "conversations_train.json") | turns(EVAL_DIR / "conversations_train2.json")
+    assert not train & turns(EVAL_DIR / "conversations_heldout.json")
+    for dev in (d / "shared" / "eval" / "dev_conversations.json" for d in ROOT.parents):  # ../shared, as make eval
+        if dev.exists():
+            assert not train & turns(dev)
 
 
 ROLES = {"value", "previous", "current", "delta", "received_this_year", "received_total", "received_each_year",
@@ -143,10 +158,11 @@ ROLES = {"value", "previous", "current", "delta", "received_this_year", "receive
 
 
 TRAINING_ROLES = ROOT / "eligibility" / "lexicon" / "amount_roles.corpus.jsonl"  # what the classifier learns from
+TRAINING_ROLES_2 = ROOT / "eligibility" / "lexicon" / "amount_roles.corpus2.jsonl"  # a second training batch
 HELDOUT_ROLES = ROOT / "eval" / "amount_roles_heldout.jsonl"  # what it is measured on, never trained on
 
 
-@pytest.mark.parametrize("path,at_least", [(TRAINING_ROLES, 400), (HELDOUT_ROLES, 120)])
+@pytest.mark.parametrize("path,at_least", [(TRAINING_ROLES, 400), (TRAINING_ROLES_2, 350), (HELDOUT_ROLES, 120)])
 def test_amount_role_corpora_are_well_formed(path, at_least):
     from eligibility.engine import default_rules
     from eligibility.facts import known_fact_names
@@ -172,3 +188,5 @@ def test_amount_role_held_out_shares_no_sentence_with_training():
         return {json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()}
 
     assert not texts(TRAINING_ROLES) & texts(HELDOUT_ROLES)
+    assert not texts(TRAINING_ROLES_2) & texts(HELDOUT_ROLES)
+    assert not texts(TRAINING_ROLES_2) & texts(TRAINING_ROLES)
