@@ -13,8 +13,8 @@ import time
 
 from fastapi import Request
 
-from api.errors import ApiError
 from api.auth import bearer_key
+from api.errors import ApiError
 
 COOKIE = "policy_staff"
 SESSION_SECONDS = 8 * 3600
