@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from api.errors import ApiError, install_error_handlers
 from api.middleware import KeyCheck, RateLimiter, RequestMiddleware
+from api.streaming import turn_events
 from api.schemas import (
     ChatRequest,
     DocumentOut,
@@ -32,7 +33,7 @@ from api.schemas import (
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
 from assistant.sessions import SessionNotFound
-from assistant.turn import Assistant, InputError
+from assistant.turn import Assistant, InputError, clean_message
 
 log = logging.getLogger("policy_assistant.api")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429)}
@@ -77,15 +78,35 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return chat_turn(request, body)
 
     @app.post("/v1/chat/stream", tags=["chat"], dependencies=[Depends(keys)],
-              responses={200: {"content": {"text/event-stream": {}}, "description": "delta events, then one reply event"}})
+              responses={200: {"content": {"text/event-stream": {}},
+                               "description": "`delta` events with pieces of the answer as they are produced; at most one "
+                                              "`replaced` (an LLM answer was cut at a figure it could not support: discard "
+                                              "the deltas, its `text` is the answer); then `reply` with the full reply object "
+                                              "(or `error`), then `done`"}})
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
-        """Server-sent events: `delta` events with pieces of the answer, then `reply` with the full reply object."""
-        reply = chat_turn(request, body)
+        """Server-sent events: the answer as it is produced, checked figure by figure, then the full reply."""
+        limiter.check(request, body.user_id)
+        try:
+            clean_message(body.message)
+            if body.session_id:
+                assistant.store.load(body.session_id)
+        except SessionNotFound as exc:
+            raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r} / 没有这个会话") from exc
+        except InputError as exc:
+            raise ApiError(422, "invalid_request", str(exc), ["message"]) from exc
+
+        def run(on_delta):
+            return assistant.chat(body.message, body.session_id, body.user_id, body.channel, on_delta=on_delta)
 
         def events():
-            for line in (reply.answer_full or reply.answer).splitlines(keepends=True):
-                yield sse("delta", {"text": line})
-            yield sse("reply", reply.model_dump(mode="json"))
+            for event, payload in turn_events(run):
+                if event in ("delta", "replaced"):
+                    yield sse(event, {"text": payload})
+                elif event == "reply":
+                    yield sse("reply", payload.model_dump(mode="json"))
+                else:
+                    log.warning("streamed turn failed: %s", payload.__class__.__name__)
+                    yield sse("error", {"error": {"code": "turn_failed", "message": "the turn could not be completed / 本轮回答失败"}})
             yield sse("done", {})
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from api.errors import ApiError
+from api.streaming import turn_events
 from api.schemas import ChatCompletionRequest, ChatCompletionResponse, CompletionChoice, checked_message
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant, InputError
@@ -35,16 +36,22 @@ def install_openai_routes(app: FastAPI, assistant: Assistant, keys, limiter) -> 
             raise ApiError(422, "invalid_request", str(exc), ["messages"]) from exc
         limiter.check(request, body.user)
         history = [u for u in users[:-1] if u.strip()][-20:]
-        try:
-            reply = assistant.chat(question, body.session_id, body.user, "hotline", history=history)
-        except SessionNotFound as exc:
-            raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r}") from exc
-        except InputError as exc:
-            raise ApiError(422, "invalid_request", str(exc), ["messages"]) from exc
+        if body.session_id:
+            try:
+                assistant.store.load(body.session_id)
+            except SessionNotFound as exc:
+                raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r}") from exc
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-        content = reply.answer_full or reply.answer
-        extra = reply.model_dump(mode="json")
+
+        def run(on_delta=None):
+            return assistant.chat(question, body.session_id, body.user, "hotline", history=history, on_delta=on_delta)
+
         if not body.stream:
+            try:
+                reply = run()
+            except InputError as exc:
+                raise ApiError(422, "invalid_request", str(exc), ["messages"]) from exc
+            content = reply.answer_full or reply.answer
             return ChatCompletionResponse(
                 id=completion_id, object="chat.completion", created=created, model=MODEL_NAME,
                 choices=[CompletionChoice(index=0, message={"role": "assistant", "content": content}, finish_reason="stop")],
@@ -54,13 +61,22 @@ def install_openai_routes(app: FastAPI, assistant: Assistant, keys, limiter) -> 
 
         def chunks():
             base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
-            first = {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-            yield f"data: {json.dumps(first, ensure_ascii=False)}\n\n"
-            for line in content.splitlines(keepends=True):
-                piece = {**base, "choices": [{"index": 0, "delta": {"content": line}, "finish_reason": None}]}
-                yield f"data: {json.dumps(piece, ensure_ascii=False)}\n\n"
-            last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "policy_assistant": extra}
-            yield f"data: {json.dumps(last, ensure_ascii=False)}\n\n"
+
+            def chunk(delta: dict, finish: str | None = None, event: str | None = None, **extra) -> str:
+                data = json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra},
+                                  ensure_ascii=False)
+                return (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
+
+            yield chunk({"role": "assistant", "content": ""})
+            for event, payload in turn_events(run):
+                if event == "delta":
+                    yield chunk({"content": payload})
+                elif event == "replaced":  # discard what came so far: this content is the whole answer
+                    yield chunk({"content": payload}, event="replaced", policy_assistant_replaced=True)
+                elif event == "reply":
+                    yield chunk({}, "stop", policy_assistant=payload.model_dump(mode="json"))
+                else:
+                    yield chunk({}, "error", error={"code": "turn_failed", "message": "the turn could not be completed"})
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -54,3 +54,40 @@ def check(answer: str, ctx: TurnContext, citations: list[Citation]) -> list[str]
         if number not in articles:
             problems.append(f"article {m.group(0)} was not retrieved")
     return problems
+
+
+# The tail of a stream that may still grow into (or out of) a figure or an article reference: digits and
+# Chinese numerals with their units, 第… before its 条, and a Latin word still being written (milli…, artic…).
+OPEN_TAIL = re.compile(
+    r"(?:(?:第|article\s*|[A-Za-z]+\s*)?[\d零〇一二两三四五六七八九十百千万亿萬億][\d,.\s零〇一二两三四五六七八九十百千万亿萬億元块%％]*"
+    r"(?:\s*[A-Za-z]*)?|第\s*|[A-Za-z]+)$", re.I)
+
+
+class StreamGuard:
+    """Checks a streamed answer as it grows: text is released only once every figure in it is complete.
+
+    `feed(piece)` returns the text that may be shown now and the problems found; at the first problem the
+    caller stops the stream and shows the deterministic answer instead (nothing after it is released).
+    """
+
+    def __init__(self, ctx: TurnContext, citations: list[Citation]) -> None:
+        self.ctx, self.citations = ctx, citations
+        self.text = ""  # everything received
+        self.released = 0  # how much of it has been let through
+
+    def feed(self, piece: str) -> tuple[str, list[str]]:
+        self.text += piece
+        tail = OPEN_TAIL.search(self.text)
+        return self._release(tail.start() if tail else len(self.text))
+
+    def finish(self) -> tuple[str, list[str]]:
+        return self._release(len(self.text))
+
+    def _release(self, upto: int) -> tuple[str, list[str]]:
+        if upto <= self.released:
+            return "", []
+        problems = check(self.text[:upto], self.ctx, self.citations)
+        if problems:
+            return "", problems
+        new, self.released = self.text[self.released:upto], upto
+        return new, []

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from assistant.amounts import find_amounts
 from assistant.composer import TurnContext
-from assistant.grounding import check
+from assistant.grounding import StreamGuard
 from assistant.reply import Citation
 from eligibility.facts import Facts, ProjectFacts, field_info
 
@@ -34,7 +35,14 @@ class LLMComposer:
         self._chat = ChatOpenAI(base_url=base_url, model=model, api_key=api_key or "not-needed",
                                 timeout=timeout_s, max_retries=0, streaming=True, temperature=0)
 
-    def phrase(self, question: str, ctx: TurnContext, citations: list[Citation], draft: str) -> str | None:
+    def phrase(self, question: str, ctx: TurnContext, citations: list[Citation], draft: str,
+               on_delta: Callable[[str, str], None] | None = None) -> str | None:
+        """The LLM's answer, checked figure by figure as it streams; None when it failed (use `draft`).
+
+        `on_delta(event, text)` receives ("delta", piece) for every checked piece as it comes, and at most one
+        ("replaced", draft) when the stream is cut (a figure or article the engine and quotes do not support,
+        or an error) after pieces were sent, so a client shows the deterministic answer in their place.
+        """
         material = {
             "question": question,
             "sources": [c.model_dump() for c in citations],
@@ -46,17 +54,37 @@ class LLMComposer:
             "draft_answer": draft,
         }
         messages = [("system", SYSTEM_PROMPT), ("human", json.dumps(material, ensure_ascii=False))]
+        guard = StreamGuard(ctx, citations)
+        sent = False
+
+        def fall_back(reason: str) -> None:
+            log.warning("LLM answer refused, using the deterministic answer: %s", reason)
+            if on_delta is not None:
+                on_delta("replaced", draft)
+
         try:
-            answer = "".join(str(chunk.content) for chunk in self._chat.stream(messages)).strip()
+            for chunk in self._chat.stream(messages):
+                piece, problems = guard.feed(str(chunk.content))
+                if problems:
+                    fall_back("; ".join(problems))
+                    return None
+                if piece and on_delta is not None:
+                    on_delta("delta", piece)
+                    sent = True
+            piece, problems = guard.finish()
         except Exception as exc:  # any transport or protocol failure: fall back, never fail the turn
             log.warning("LLM call failed, using the deterministic answer: %s", exc.__class__.__name__)
+            if sent:
+                on_delta("replaced", draft)
             return None
+        if problems:
+            fall_back("; ".join(problems))
+            return None
+        if piece and on_delta is not None:
+            on_delta("delta", piece)
+        answer = guard.text.strip()
         if not answer:
             log.warning("LLM returned nothing, using the deterministic answer")
-            return None
-        problems = check(answer, ctx, citations)
-        if problems:
-            log.warning("LLM answer refused, using the deterministic answer: %s", "; ".join(problems))
             return None
         return answer
 

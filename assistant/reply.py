@@ -45,3 +45,4 @@ class ChatReply(BaseModel):
     answer_full: str | None = Field(default=None, description="the full answer, when `answer` was shortened (WeChat)")
     language: Literal["zh", "en"] = "zh"
     composer: Literal["deterministic", "llm"] = "deterministic"
+    intent: str | None = Field(default=None, description="what the question asks (amount, combine, validity_dates, …)")

@@ -6,10 +6,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
+from assistant.composer import TurnContext, build_answer, citations_for, follow_up_questions, redirect, shorten
 from assistant.extraction import extract
+from assistant.intent import classifier_for
+from assistant.language import conversation_language
 from assistant.reply import ChatReply, Estimate
-from assistant.scope import in_scope
+from assistant.scope import decide
 from assistant.sessions import Session, SessionStore
 from assistant.state import merge
 from eligibility.engine import Assessment, default_rules, evaluate
@@ -21,6 +23,7 @@ from knowledge.retrieval import HybridSearcher
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 POLICY_DOC_ID = "changsha-ai-2025"
+ABOUT_AWARDS = {"amount", "eligibility", "combine", "caps", "frequency"}  # intents whose answer lists programmes
 
 
 class InputError(ValueError):
@@ -53,8 +56,9 @@ class Assistant:
 
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
-             channel: str | None = None, history: list[str] | None = None) -> ChatReply:
-        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts."""
+             channel: str | None = None, history: list[str] | None = None, on_delta=None) -> ChatReply:
+        """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts.
+        `on_delta(event, text)`: with an LLM configured, its checked stream as it comes (see assistant.llm)."""
         text = clean_message(message)
         session = self.store.load(session_id) if session_id else self.store.create(user_id, channel)
         with self.store.lock(session.session_id):
@@ -62,9 +66,10 @@ class Assistant:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
             for earlier in history or []:
                 extraction = extract(earlier)
-                if in_scope(earlier, extraction.has_facts()):
+                if self._intent(earlier, extraction, True).in_scope:
                     merge(session.state, extraction)
-            reply = self._turn(session, text, channel or session.channel)
+            earlier = list(history or []) + [t.text for t in session.turns if t.role == "user"]
+            reply = self._turn(session, text, channel or session.channel, earlier, on_delta)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
         return reply
 
@@ -81,44 +86,52 @@ class Assistant:
         return self.estimate(facts)
 
     # ---- the turn -----------------------------------------------------------------------------
-    def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
+    def _intent(self, text: str, extraction, in_conversation: bool):
+        return decide(classifier_for(self.kb, POLICY_DOC_ID).classify(text), extraction.has_facts(), in_conversation)
+
+    def _turn(self, session: Session, text: str, channel: str | None, earlier: list[str], on_delta=None) -> ChatReply:
         extraction = extract(text)
+        extraction.language = language = conversation_language(text, earlier)
         if self.llm_extractor is not None and not extraction.injection:
             from assistant.llm import fill_gaps
 
             fill_gaps(extraction, self.llm_extractor.extract(text))
         state = session.state
-        if not in_scope(text, extraction.has_facts()):
-            return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
+        intent = self._intent(text, extraction, bool(earlier))
+        if not intent.in_scope:
+            return ChatReply(session_id=session.session_id, answer=redirect(language, intent.kind), in_scope=False,
                              citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
-                             facts=_facts_dict(state.facts), language=extraction.language)
+                             facts=_facts_dict(state.facts), language=language, intent=intent.kind)
         changed = merge(state, extraction)
         # an award turn cites the programmes' own quotes; the search is run only where its hits are used
         need_hits = not changed or extraction.procedural or self.llm is not None
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
-        quiet = changed or extraction.procedural or extraction.injection
+        quiet = changed or extraction.procedural or extraction.injection or intent.kind not in ABOUT_AWARDS
         informational = [] if quiet else self._programs_of_top_hit(hits)
         assessment = evaluate(state.facts, state.facts.application_date or self.today(), rules=self.rules,
                               program_ids=informational, informational=True)
         if not assessment.estimates and not hits:
             hits = self.searcher.search(self._query(session, text), 5)
         state.asked = [name for e in assessment.estimates for name in e.missing_facts][:3]
-        ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, extraction.injection,
-                          self.kb.section, self._validity(extraction.language), self._policy_sections())
+        procedural = extraction.procedural or intent.kind == "procedure"
+        ctx = TurnContext(language, hits, assessment, procedural, extraction.injection, self.kb.section,
+                          self._validity(language), self._policy_sections(), intent=intent, question=text,
+                          policy=self.rulebook.policy, document=self.kb.documents.get(POLICY_DOC_ID), on_date=assessment.on_date)
         citations = citations_for(ctx)
-        answer = compose(ctx, citations)
-        composer = "deterministic"
+        composed = build_answer(ctx, citations)
+        answer, composer = composed.text(), "deterministic"
+        short = composed.short(self.wechat_chars) if channel == "wechat" else answer
         if self.llm is not None and not extraction.injection:
-            phrased = self.llm.phrase(text, ctx, citations, answer)
+            phrased = self.llm.phrase(text, ctx, citations, answer, on_delta=on_delta)
             if phrased is not None:
                 answer, composer = phrased, "llm"
-        short = shorten(answer, self.wechat_chars) if channel == "wechat" else answer
+                short = shorten(answer, self.wechat_chars) if channel == "wechat" else answer
         return ChatReply(
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=assessment.follow_up[:3],
-            facts=_facts_dict(state.facts), language=extraction.language, composer=composer)
+            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=follow_up_questions(ctx),
+            facts=_facts_dict(state.facts), language=language, composer=composer, intent=intent.kind)
 
     def _policy_sections(self):
         doc = self.kb.documents.get(POLICY_DOC_ID)
