@@ -9,6 +9,7 @@ import time
 from tqdm import tqdm
 
 from assistant.config import Settings
+from assistant.answer_evaluation import is_answer_set
 from assistant.evaluation import evaluate_questions, is_award_set, load_eval_file
 from knowledge.errors import IngestError
 
@@ -54,6 +55,8 @@ def cmd_eval(args) -> int:
         raise CommandError(str(exc)) from exc
     if is_award_set(data):
         return _eval_awards(data)
+    if is_answer_set(data):
+        return _eval_answers(data)
     return _eval_questions(data, args.baseline)
 
 
@@ -90,6 +93,18 @@ def _eval_awards(data) -> int:
     settings = Settings.from_env()
     assistant = open_assistant(settings)
     report = evaluate_awards(lambda message, sid: assistant.chat(message, sid).model_dump(), data)
+    print(report.summary())
+    for failure in report.failures:
+        print(f"  fail: {failure}")
+    return 0 if not report.failures else 1
+
+
+def _eval_answers(data) -> int:
+    from assistant.answer_evaluation import evaluate_answers
+    from assistant.runtime import open_assistant
+
+    assistant = open_assistant(Settings.from_env())
+    report = evaluate_answers(lambda message, sid, channel: assistant.chat(message, sid, channel=channel).model_dump(), data)
     print(report.summary())
     for failure in report.failures:
         print(f"  fail: {failure}")

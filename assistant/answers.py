@@ -47,7 +47,9 @@ def named_article(question: str, ctx) -> str | None:
     if m:
         return str(cn_to_int(m.group(1) or m.group(2)))
     policy_hits = [h for h in ctx.hits if h.doc_id == ctx.policy.doc_id]
-    return policy_hits[0].article if policy_hits else None
+    if policy_hits:
+        return policy_hits[0].article
+    return ctx.assessment.estimates[0].article if ctx.assessment.estimates else None
 
 
 def _programs(ctx):
@@ -96,9 +98,21 @@ def _award(ctx) -> Direct:
             out.lines.append(_z(ctx, f"{title}：政策给予支持，但没有规定金额。",
                                 f"{title}: the policy gives support but states no amount."))
         else:
-            out.lines.append(_z(ctx, f"{title}：还不能算出金额，需要先了解：{'、'.join(e.missing)}（单项最高 {wan(e.cap_yuan)}）。",
-                                f"{title}: the amount cannot be worked out yet; still needed: {'; '.join(missing)} (cap {e.cap_yuan:,} yuan)."))
+            out.lines.append(_z(ctx, f"{title}：还不能算出金额，需要先了解：{'、'.join(e.missing)}（{_limits(ctx, e, 'zh')}）。",
+                                f"{title}: the amount cannot be worked out yet; still needed: {'; '.join(missing)} ({_limits(ctx, e, 'en')})."))
     return out
+
+
+def _limits(ctx, e, language: str) -> str:
+    """A programme's caps from the rules: the yearly one and the cumulative one where the policy sets them."""
+    program = next((p for p in ctx.policy.programs if p.id == e.program_id), None)
+    yearly = program.annual_cap_yuan if program else None
+    total = program.cumulative_cap_yuan if program else None
+    if language == "zh":
+        text = f"每年最高 {wan(yearly)}" if yearly else f"单项最高 {wan(e.cap_yuan)}"
+        return text + (f"，累计不超过 {wan(total)}" if total else "")
+    text = f"at most {yearly:,} yuan a year" if yearly else f"cap {e.cap_yuan:,} yuan"
+    return text + (f", {total:,} yuan in total" if total else "")
 
 
 def _combine(ctx) -> Direct:
@@ -130,8 +144,8 @@ def _combine(ctx) -> Direct:
 def _caps(ctx) -> Direct:
     out = Direct(show_estimates=bool(ctx.assessment.estimates))
     programs = [p for p in _programs(ctx) if p.amount.cap_yuan or p.annual_cap_yuan or p.cumulative_cap_yuan]
-    if not any(p.cumulative_cap_yuan for p in programs):
-        programs = [p for p in ctx.policy.programs if p.cumulative_cap_yuan] + programs
+    if not ctx.assessment.estimates and not any(p.cumulative_cap_yuan for p in programs):
+        programs = [p for p in ctx.policy.programs if p.cumulative_cap_yuan] + programs  # 一共/累计 without context
     for p in programs[:3]:
         title = labels.program_title(p.id, p.title, ctx.language)
         parts_zh, parts_en = [], []
@@ -209,12 +223,13 @@ def _document(ctx) -> Direct:
             parts.append(f"统一登记号：{meta['registration_number']}")
         out.lines.append("；".join(parts) + "。")
     else:
-        parts = [f"Document number {meta.get('doc_number') or 'not stated'}", f"issued by {meta.get('issuer') or 'not stated'}"]
+        parts = [f"document number “{meta.get('doc_number') or 'not stated'}”",
+                 f"issued by the {labels.unit_name(meta.get('issuer') or '', 'en')}"]
         if issued:
             parts.append(f"dated {date_text(issued, lang)}")
         if printed:
             parts.append(f"printed and distributed on {date_text(printed, lang)}")
-        out.lines.append(f"《{meta.get('title', '')}》: " + ", ".join(parts) + ".")
+        out.lines.append(f"{labels.policy_title_en()} (《{meta.get('title', '')}》): " + ", ".join(parts) + ".")
     preamble = ctx.section(ctx.policy.doc_id, "preamble")
     if preamble:
         basis = preamble.text.split("文件精神")[0] + "文件精神" if "文件精神" in preamble.text else preamble.text.split("，")[0]
@@ -264,9 +279,8 @@ def _responsible(ctx) -> Direct:
 
 def _silent(ctx) -> Direct:
     topic = (ctx.intent.topic or {}).get(ctx.language) if ctx.intent else None
-    article = named_article(ctx.question, ctx)
-    section = ctx.section(ctx.policy.doc_id, article) if article else None
-    unit = section.responsible_units[0] if section and section.responsible_units else f"市{INTERPRETER.removeprefix('长沙市')}"
+    units = [u for e in ctx.assessment.estimates for u in e.responsible_unit.split("、") if u]
+    unit = units[0] if units else f"市{INTERPRETER.removeprefix('长沙市')}"  # the conversation's unit, else the interpreter
     unit_text = labels.unit_name(unit, ctx.language)
     what_zh = f"对{topic}" if topic else "对这一问题"
     what_en = f"on {topic}" if topic else "on this question"

@@ -22,6 +22,7 @@ IMPLEMENTATION_QUOTE = "具体实施办法由相关责任单位牵头制定"
 NOTICE_ZH = "提示：以上金额为依据政策原文估算的上限，最终以责任单位审核认定为准。"
 NOTICE_EN = "Note: figures are ceilings estimated from the policy text; the responsible units decide the final amount."
 MAX_CITATIONS = 4
+STEP_WORDS = ("×", "上限", "累计", "剩余", "已获", "未规定计算公式", "按上限计")  # until the engine's typed steps
 AWARD_KINDS = {"amount", "eligibility", "combine", "caps"}
 MORE_ZH, MORE_EN = "（完整回答见详情）", "(full answer in details)"
 
@@ -110,7 +111,7 @@ def estimate_line(e: ProgramEstimate, language: str) -> str:
             line += " (same project: only the higher award counts)" if set_aside_by_no_stacking(e) else " (for reference; not counted in the total)"
         return line
     head = f"· {project}{title}（{article_name(e.article)}）"
-    steps = "；".join(s for s in e.trace if any(ch.isdigit() for ch in s))  # every step with a figure
+    steps = "；".join(s for s in e.trace if any(k in s for k in STEP_WORDS))  # the steps that set the figure
     if e.status == "not_eligible":
         return head + f"：按已知情况不符合。{e.trace[-1] if e.trace else ''}"
     if e.ceiling_yuan is None and e.cap_yuan is None:
@@ -212,7 +213,8 @@ def build_answer(ctx: TurnContext, citations: list[Citation]) -> Answer:
         answer.questions = follow_up_questions(ctx)
     units = _units(ctx, citations) if ctx.kind in AWARD_KINDS else []
     if ctx.procedural:
-        answer.tail.append(_zh_or_en(ctx, "各条款的责任单位：", "Responsible units by article: ") + unit_directory(ctx.policy_sections or []))
+        answer.tail.append(_zh_or_en(ctx, "各条款的责任单位：", "Responsible units by article: ")
+                           + unit_directory(ctx.policy_sections or [], ctx.language))
     elif units:
         answer.tail.append(_zh_or_en(ctx, f"责任单位：{'、'.join(units)}。",
                                      f"Responsible unit(s): {'; '.join(labels.unit_name(u, 'en') for u in units)}."))
@@ -250,13 +252,16 @@ def _units(ctx: TurnContext, citations: list[Citation]) -> list[str]:
     return list(dict.fromkeys(units))
 
 
-def unit_directory(sections: list[Section]) -> str:
+def unit_directory(sections: list[Section], language: str = "zh") -> str:
     """市工业和信息化局（第一、二条）；市数据局（第六、七条）… from the sections' own （责任单位：…）."""
     by_unit: dict[str, list[str]] = {}
     for section in sections:
         for unit in section.responsible_units:
-            by_unit.setdefault(unit, []).append(article_name(section.section_id).removeprefix("第").removesuffix("条"))
-    return "；".join(f"{unit}（第{'、'.join(arts)}条）" for unit, arts in by_unit.items()) + "。"
+            by_unit.setdefault(unit, []).append(section.section_id)
+    if language != "zh":
+        return "; ".join(f"{labels.unit_name(u, 'en')}: articles {', '.join(arts)}" for u, arts in by_unit.items()) + "."
+    return "；".join(f"{unit}（第{'、'.join(article_name(a).removeprefix('第').removesuffix('条') for a in arts)}条）"
+                    for unit, arts in by_unit.items()) + "。"
 
 
 def redirect(language: str, kind: str = "out_of_scope") -> str:

@@ -9,6 +9,7 @@ on `data/intents.yaml`'s `train` split at first use; the `heldout` split is only
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,7 @@ INTENTS_FILE = Path(__file__).with_name("data") / "intents.yaml"
 OUT_KINDS = frozenset({"out_of_scope", "chit_chat"})
 EMBEDDING_WEIGHT = 2.0  # the embedding's share beside the n-grams (both blocks are unit-length)
 EVIDENCE_WEIGHT = 3.0
+TOPIC_SIMILARITY = 0.6  # cosine (USE) to the nearest labelled silent topic, to name it
 
 
 @dataclass(frozen=True)
@@ -96,21 +98,43 @@ class IntentClassifier:
         return sparse.hstack(blocks).tocsr()
 
     def classify(self, text: str) -> Intent:
-        """The intent by the learned model alone; `assistant.scope.decide` then weighs facts and context."""
-        dense = self._embed([text])
-        probs = self._model.predict_proba(self._features(self._ngrams.transform([text]), dense))[0]
-        scores = {k: float(p) for k, p in zip(self._model.classes_, probs, strict=True)}
-        kind = max(scores, key=scores.get)
+        """The intent by the learned model alone; `assistant.scope.decide` then weighs facts and context.
+
+        A message that states facts and then asks ("…销售增量600万…。两个奖励能同时拿吗？") is also read by its
+        last sentence, the probabilities averaged: the question, not the facts, says what is asked. Whether it
+        is about this policy at all is the whole message's reading ("人才购房补贴…？怎么申请？" is not ours)."""
+        texts = [text]
+        last = last_sentence(text)
+        if last and last != text.strip():
+            texts.append(last)
+        dense_all = self._embed(texts)
+        probs = self._model.predict_proba(self._features(self._ngrams.transform(texts), dense_all))
+        classes = list(self._model.classes_)
+        whole = {k: float(p) for k, p in zip(classes, probs[0], strict=True)}
+        asked = {k: float(p) for k, p in zip(classes, probs.mean(axis=0), strict=True)}
+        kind = max(whole, key=whole.get)
+        if kind not in OUT_KINDS:
+            kind = max((k for k in asked if k not in OUT_KINDS), key=asked.get)
+        dense = dense_all[:1] if dense_all is not None else None
         evidence = float((dense @ self._policy.T).max()) if dense is not None and self._policy is not None else 0.0
         topic = self._nearest_topic(dense[0]) if kind == "silent_topic" and dense is not None else None
-        return Intent(kind, scores[kind], evidence, kind not in OUT_KINDS, topic, scores)
+        return Intent(kind, asked[kind] if kind not in OUT_KINDS else whole[kind], evidence, kind not in OUT_KINDS, topic, whole)
 
     def _nearest_topic(self, vector: np.ndarray) -> dict[str, str] | None:
         """Name what the policy is silent on from the closest labelled example, when it is close enough."""
         if not self._topics:
             return None
         example, best = max(((e, float(v @ vector)) for e, v in self._topics), key=lambda p: p[1])
-        return example.topic if best >= 0.85 else None
+        return example.topic if best >= TOPIC_SIMILARITY else None
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？?!；;\n])")
+
+
+def last_sentence(text: str) -> str:
+    """The last sentence with some words in it (a trailing "谢谢" or "?" alone is not the question)."""
+    parts = [p.strip() for p in SENTENCE_END.split(text) if len(p.strip()) >= 4]
+    return parts[-1] if parts else ""
 
 
 _LOCK = threading.Lock()

@@ -47,3 +47,7 @@ def section_name(section_id: str, zh_name: str, language: str) -> str:
     if language == "zh":
         return zh_name
     return _labels()["sections"].get(section_id) or f"Article {section_id}"
+
+
+def policy_title_en() -> str:
+    return _labels()["policy_title"]

@@ -23,7 +23,7 @@ from knowledge.retrieval import HybridSearcher
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 POLICY_DOC_ID = "changsha-ai-2025"
-ABOUT_AWARDS = {"amount", "eligibility", "combine", "caps", "frequency"}  # intents whose answer lists programmes
+ABOUT_AWARDS = {"amount", "eligibility"}  # intents whose answer lists the programmes of the article asked about
 
 
 class InputError(ValueError):
@@ -104,7 +104,7 @@ class Assistant:
                              facts=_facts_dict(state.facts), language=language, intent=intent.kind)
         changed = merge(state, extraction)
         # an award turn cites the programmes' own quotes; the search is run only where its hits are used
-        need_hits = not changed or extraction.procedural or self.llm is not None
+        need_hits = not changed or extraction.procedural or self.llm is not None or intent.kind not in ABOUT_AWARDS
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
         quiet = changed or extraction.procedural or extraction.injection or intent.kind not in ABOUT_AWARDS
         informational = [] if quiet else self._programs_of_top_hit(hits)
