@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from api.errors import ApiError, install_error_handlers
 from api.middleware import KeyCheck, RateLimiter, RequestMiddleware
-from api.streaming import turn_events
 from api.schemas import (
     ChatRequest,
     DocumentOut,
@@ -30,6 +29,7 @@ from api.schemas import (
     SessionResponse,
     TurnOut,
 )
+from api.streaming import turn_events
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
 from assistant.sessions import SessionNotFound

@@ -8,8 +8,8 @@ import time
 
 from tqdm import tqdm
 
-from assistant.config import Settings
 from assistant.answer_evaluation import is_answer_set
+from assistant.config import Settings
 from assistant.evaluation import evaluate_questions, is_award_set, load_eval_file
 from knowledge.errors import IngestError
 

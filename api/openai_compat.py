@@ -14,8 +14,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from api.errors import ApiError
-from api.streaming import turn_events
 from api.schemas import ChatCompletionRequest, ChatCompletionResponse, CompletionChoice, checked_message
+from api.streaming import turn_events
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant, InputError
 
