@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-QUOTED = re.compile(r"“[^”]*”|《[^》]*》|（[^）]*）|\([^)]*\)")  # quotes, titles and parenthesised originals
+PAIRS = {"“": "”", "《": "》", "（": "）", "(": ")", "〈": "〉"}  # quotes, titles and parenthesised originals
 
 
 def is_answer_set(data: dict[str, Any]) -> bool:
@@ -23,7 +23,20 @@ def is_answer_set(data: dict[str, Any]) -> bool:
 
 def untranslated(text: str) -> list[str]:
     """Chinese outside quotes, titles and parentheses: what an English reader could not read."""
-    return [line for line in QUOTED.sub("", text).splitlines() if CJK.search(line)]
+    return [line for line in _unquoted(text).splitlines() if CJK.search(line)]
+
+
+def _unquoted(text: str) -> str:
+    """The text outside (nested) quotes, titles and parentheses."""
+    out, stack = [], []
+    for ch in text:
+        if ch in PAIRS:
+            stack.append(PAIRS[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+        elif not stack:
+            out.append(ch)
+    return "".join(out)
 
 
 def check_answer_case(case: dict[str, Any], reply: dict[str, Any]) -> list[str]:

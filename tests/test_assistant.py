@@ -147,7 +147,7 @@ def test_citations_quote_their_sections_exactly(assistant, policy_kb):
 
 def test_english_question_gets_an_english_answer(assistant):
     reply = assistant.chat("We make smart glasses. New-product sales increase this year: 3.5 million yuan. How much can we get?")
-    assert reply.language == "en" and "at most 350,000 元" in reply.answer
+    assert reply.language == "en" and "at most 350,000 yuan" in reply.answer
     assert "对符合条件的新产品，按照销售增量的10%，给予最高200万元奖励。" in reply.answer
 
 
