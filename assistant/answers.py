@@ -94,15 +94,15 @@ def _award(ctx) -> Direct:
         elif e.ceiling_yuan is not None:
             out.lines.append(_z(ctx, f"{title}：最高可获 {wan(e.ceiling_yuan)}（{e.ceiling_yuan:,} 元），前提是确认：{'、'.join(e.missing)}。",
                                 f"{title}: at most {e.ceiling_yuan:,} yuan, provided these are confirmed: {'; '.join(missing)}."))
-        if e.ceiling_yuan is not None and not e.counted and set_aside_by_no_stacking(e):
-            out.lines[-1] += _z(ctx, "同一项目按“从高不重复”只取较高的一项，不与上一项叠加。",
-                                " For the same project only the higher award counts (从高不重复).")
         elif e.cap_yuan is None:
             out.lines.append(_z(ctx, f"{title}：政策给予支持，但没有规定金额。",
                                 f"{title}: the policy gives support but states no amount."))
         else:
             out.lines.append(_z(ctx, f"{title}：还不能算出金额，需要先了解：{'、'.join(e.missing)}（{_limits(ctx, e, 'zh')}）。",
                                 f"{title}: the amount cannot be worked out yet; still needed: {'; '.join(missing)} ({_limits(ctx, e, 'en')})."))
+        if e.ceiling_yuan is not None and not e.counted and set_aside_by_no_stacking(e):
+            out.lines[-1] += _z(ctx, "同一项目按“从高不重复”只取较高的一项，不与上一项叠加。",
+                                " For the same project only the higher award counts (从高不重复).")
     return out
 
 
