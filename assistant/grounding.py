@@ -18,8 +18,9 @@ ARTICLE_REF = re.compile(r"第\s*([一二三四五六七八九十百\d]+)\s*条|
 BARE_NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])|(?<![\d.])\d{5,}(?![\d])")
 
 
-def allowed_figures(ctx: TurnContext, citations: list[Citation]) -> tuple[set[int], set[Decimal]]:
-    texts = [c.quote for c in citations] + [h.passage for h in ctx.hits] + [ctx.validity]
+def allowed_figures(ctx: TurnContext, citations: list[Citation], grounded: list[str] = ()) -> tuple[set[int], set[Decimal]]:
+    """`grounded`: texts built only from the engine, the rules and the documents (the deterministic draft)."""
+    texts = [c.quote for c in citations] + [h.passage for h in ctx.hits] + [ctx.validity] + list(grounded)
     amounts: set[int] = set()
     for e in ctx.assessment.estimates:
         amounts.update(x for x in (e.ceiling_yuan, e.cap_yuan) if x is not None)
@@ -39,16 +40,17 @@ def allowed_articles(ctx: TurnContext, citations: list[Citation]) -> set[str]:
     return {c.article for c in citations} | {h.article for h in ctx.hits} | {e.article for e in ctx.assessment.estimates}
 
 
-def check(answer: str, ctx: TurnContext, citations: list[Citation]) -> list[str]:
+def check(answer: str, ctx: TurnContext, citations: list[Citation], grounded: list[str] = ()) -> list[str]:
     """What is wrong with `answer`; empty when every figure and article is grounded."""
-    amounts, rates = allowed_figures(ctx, citations)
+    amounts, rates = allowed_figures(ctx, citations, grounded)
     problems = [f"amount {a.text} ({a.yuan} 元) is not a figure of the engine or the quotes"
                 for a in find_amounts(answer) if a.yuan not in amounts]
     problems += [f"number {n} is not a figure of the engine or the quotes"
                  for n in BARE_NUMBER.findall(answer) if int(n.replace(",", "")) not in amounts]
     problems += [f"percentage {f * 100}% is not in the policy or the calculation"
                  for f, _, _ in find_percentages(answer) if f not in rates]
-    articles = allowed_articles(ctx, citations)
+    articles = allowed_articles(ctx, citations) | {str(cn_to_int(m.group(1) or m.group(2)))
+                                                   for text in grounded for m in ARTICLE_REF.finditer(text)}
     for m in ARTICLE_REF.finditer(answer):
         number = str(cn_to_int(m.group(1) or m.group(2)))
         if number not in articles:
@@ -70,8 +72,8 @@ class StreamGuard:
     caller stops the stream and shows the deterministic answer instead (nothing after it is released).
     """
 
-    def __init__(self, ctx: TurnContext, citations: list[Citation]) -> None:
-        self.ctx, self.citations = ctx, citations
+    def __init__(self, ctx: TurnContext, citations: list[Citation], draft: str = "") -> None:
+        self.ctx, self.citations, self.grounded = ctx, citations, [draft] if draft else []
         self.text = ""  # everything received
         self.released = 0  # how much of it has been let through
 
@@ -86,7 +88,7 @@ class StreamGuard:
     def _release(self, upto: int) -> tuple[str, list[str]]:
         if upto <= self.released:
             return "", []
-        problems = check(self.text[:upto], self.ctx, self.citations)
+        problems = check(self.text[:upto], self.ctx, self.citations, self.grounded)
         if problems:
             return "", problems
         new, self.released = self.text[self.released:upto], upto

@@ -54,7 +54,7 @@ class LLMComposer:
             "draft_answer": draft,
         }
         messages = [("system", SYSTEM_PROMPT), ("human", json.dumps(material, ensure_ascii=False))]
-        guard = StreamGuard(ctx, citations)
+        guard = StreamGuard(ctx, citations, draft)  # the draft's figures are the engine's, the rules' or the documents'
         sent = False
 
         def fall_back(reason: str) -> None:

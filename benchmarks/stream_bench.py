@@ -54,7 +54,7 @@ def _run(mode: str, questions: list[str], delay: float) -> dict:
         threading.Thread(target=server.run, daemon=True).start()
         try:
             _wait(api_port)
-            ttft, replaced = [], 0
+            ttft, replaced, seen = [], 0, 0
             for q in questions:
                 first, kinds = None, []
                 with httpx.stream("POST", f"http://127.0.0.1:{api_port}/v1/chat/stream", json={"message": q}, timeout=120) as r:
@@ -64,10 +64,11 @@ def _run(mode: str, questions: list[str], delay: float) -> dict:
                             if line == "event: delta" and first is None:
                                 first = time.time()
                 timing = log.with_name(log.name + ".timing")
-                lines = timing.read_text().splitlines() if timing.exists() else []
-                if lines and first is not None:
-                    ttft.append((first - json.loads(lines[-1])["first_token_at"]) * 1000)
-                    timing.unlink()
+                firsts = [e["at"] for e in map(json.loads, timing.read_text().splitlines()) if e["event"] == "first"] \
+                    if timing.exists() else []
+                if len(firsts) > seen and first is not None:  # this request's first LLM token (requests run one by one)
+                    ttft.append((first - firsts[seen]) * 1000)
+                seen = len(firsts)
                 replaced += "replaced" in kinds
         finally:
             server.should_exit = True

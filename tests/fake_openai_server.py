@@ -5,8 +5,9 @@ MODE: honest (returns the draft it was given, reworded), liar (says 5000万 and 
 wrong-article (honest but cites an article never retrieved), broken (HTTP 500);
 extract-honest / extract-liar answer fact-extraction requests (JSON mode) truly or with invented values;
 slow-honest / slow-liar stream a few characters every FAKE_LLM_DELAY seconds (default 0.1): the draft, and
-for the liar an invented 5000万 in the middle followed by a long tail. Each streamed reply logs
-`{"first_token_at": unix time, "last_token_at": …}` to REQUEST_LOG.timing.
+for the liar an invented 5000万 in the middle followed by a long tail. Each streamed reply logs to
+REQUEST_LOG.timing `{"event": "first", "at": unix time}` when its first token is sent and
+`{"event": "end", "first_token_at", "last_token_at", "chunks"}` when it stops.
 """
 
 import json
@@ -71,10 +72,14 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:  # the client stopped reading (a guarded stream cut at a wrong figure)
                     break
                 times.append(time.time())
+                if len(times) == 1:
+                    with open(LOG + ".timing", "a", encoding="utf-8") as f:
+                        f.write(json.dumps({"event": "first", "at": times[0]}) + "\n")
                 if slow:
                     time.sleep(DELAY)
             with open(LOG + ".timing", "a", encoding="utf-8") as f:
-                f.write(json.dumps({"first_token_at": times[0], "last_token_at": times[-1], "chunks": len(times)}) + "\n")
+                f.write(json.dumps({"event": "end", "first_token_at": times[0], "last_token_at": times[-1],
+                                    "chunks": len(times)}) + "\n")
             done = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
             try:
                 self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())

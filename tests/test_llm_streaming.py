@@ -36,6 +36,10 @@ def slow_llm(tmp_path, request):
         process.wait(timeout=10)
 
 
+def last_end(timing: Path) -> dict:
+    return [e for e in map(json.loads, timing.read_text().splitlines()) if e["event"] == "end"][-1]
+
+
 def make(policy_kb, searcher, tmp_path, url):
     return Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3"),
                      llm=LLMComposer(url, "test-model", None, timeout_s=30))
@@ -54,7 +58,7 @@ def test_pieces_arrive_while_the_llm_is_still_writing(policy_kb, searcher, tmp_p
     deltas = [e for e in events if e[1] == "delta"]
     assert reply.composer == "llm" and len(deltas) > 10 and not [e for e in events if e[1] == "replaced"]
     assert "".join(text for _, _, text in deltas).strip() == reply.answer
-    llm = json.loads(timing.read_text().splitlines()[-1])
+    llm = last_end(timing)
     streaming_time = llm["last_token_at"] - llm["first_token_at"]
     assert streaming_time > 2  # the fake LLM took seconds to write …
     assert finished - deltas[0][0] > streaming_time / 2  # … and the first piece was out long before it finished
@@ -74,7 +78,7 @@ def test_a_lying_llm_is_cut_at_its_first_wrong_figure(policy_kb, searcher, tmp_p
     assert "500,000 元" in reply.answer and LIE not in reply.answer
     assert any(LIE in r.getMessage() and "refused" in r.getMessage() for r in caplog.records)
     time.sleep(0.3)
-    llm = json.loads(timing.read_text().splitlines()[-1])
+    llm = last_end(timing)
     assert llm["chunks"] < 120  # the stream was abandoned: the liar's long tail was never read to its end
 
 
