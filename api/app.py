@@ -191,8 +191,8 @@ def import_ui_in_background() -> threading.Thread:
 
 
 def warm_up_in_background(assistant: Assistant) -> None:
-    """Load the word segmenter and the lazy model weights while the server starts answering."""
-    threading.Thread(target=assistant.searcher.warm_up, daemon=True, name="warm-up").start()
+    """Load the word segmenter, the lazy model weights and the intent classifier while the server starts answering."""
+    threading.Thread(target=assistant.warm_up, daemon=True, name="warm-up").start()
 
 
 def create_app_from_env() -> FastAPI:

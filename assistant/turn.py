@@ -54,6 +54,11 @@ class Assistant:
         """The rules in force: those given, else the bundled `eligibility/rules/`."""
         return self.rules or default_rules()
 
+    def warm_up(self) -> None:
+        """What the first turn would load: the searcher's models and indexes, and the intent classifier."""
+        self.searcher.warm_up()
+        classifier_for(self.kb, POLICY_DOC_ID)
+
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
              channel: str | None = None, history: list[str] | None = None, on_delta=None) -> ChatReply:
