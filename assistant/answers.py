@@ -28,6 +28,7 @@ class Direct:
     cite: list[tuple[str, str]] = field(default_factory=list)  # (section id, exact quote) of the policy, first
     show_estimates: bool = False
     whole_section: str | None = None  # article_content: the section quoted whole
+    quote_hits: bool = True  # false: no retrieved passage fits (an article that does not exist)
 
 
 def wan(yuan: int, language: str = "zh") -> str:
@@ -248,8 +249,23 @@ def _iso(value: str | None) -> dt.date | None:
         return None
 
 
+def _no_such_article(ctx, article: str | None) -> Direct | None:
+    """A question about 第十一条 of a policy with ten articles: say so rather than quote another one."""
+    numbered = [s for s in (ctx.document.sections if ctx.document else []) if s.section_id.isdigit()]
+    if article is None or not article.isdigit() or ctx.section(ctx.policy.doc_id, article) is not None or not numbered:
+        return None
+    last = max(int(s.section_id) for s in numbered)
+    return Direct(lines=[_z(ctx, f"政策正文共{article_name(str(last)).removeprefix('第').removesuffix('条')}条"
+                                 f"（第一条至{article_name(str(last))}），没有{article_name(article)}。",
+                            f"The policy has {last} articles (1 to {last}); there is no article {article}.")],
+                  quote_hits=False)
+
+
 def _article(ctx) -> Direct:
     article = named_article(ctx.question, ctx)
+    missing = _no_such_article(ctx, article)
+    if missing:
+        return missing
     section = ctx.section(ctx.policy.doc_id, article) if article else None
     if section is None:
         return Direct()
@@ -267,13 +283,16 @@ def _article(ctx) -> Direct:
 
 def _responsible(ctx) -> Direct:
     article = named_article(ctx.question, ctx)
+    missing = _no_such_article(ctx, article)
+    if missing:
+        return missing
     section = ctx.section(ctx.policy.doc_id, article) if article else None
     lang = ctx.language
     out = Direct(cite=[("closing", INTERPRETER_QUOTE)])
     if section and section.responsible_units:
         units = section.responsible_units
         out.lines.append(_z(ctx, f"{article_name(article)}（{section.title}）的责任单位是{'、'.join(units)}。",
-                            f"{labels.section_name(article, '', 'en')} is the responsibility of "
+                            f"{labels.section_name(article, '', 'en')} is the responsibility of the "
                             f"{', '.join(labels.unit_name(u, lang) for u in units)}."))
     out.lines.append(_z(ctx, f"政策由{INTERPRETER}负责具体解释。",
                         f"The policy is interpreted by the {labels.unit_name(INTERPRETER, lang)}."))

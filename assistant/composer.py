@@ -85,7 +85,7 @@ def citations_for(ctx: TurnContext) -> list[Citation]:
     if ctx.kind in AWARD_KINDS or not out:
         for estimate in ctx.assessment.estimates:
             add(estimate.doc_id, estimate.article, estimate.quote)
-    if not out and ctx.hits and not ctx.injection:
+    if not out and ctx.hits and not ctx.injection and direct.quote_hits:
         add(ctx.hits[0].doc_id, ctx.hits[0].article, ctx.hits[0].passage)  # a question without an award
     return out
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from assistant.composer import TurnContext, build_answer, citations_for, follow_up_questions, redirect, shorten
+from assistant.composer import TurnContext, build_answer, citations_for, redirect, shorten
 from assistant.extraction import extract
 from assistant.intent import classifier_for
 from assistant.language import conversation_language
@@ -135,7 +135,7 @@ class Assistant:
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=follow_up_questions(ctx),
+            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=composed.questions,
             facts=_facts_dict(state.facts), language=language, composer=composer, intent=intent.kind)
 
     def _policy_sections(self):
