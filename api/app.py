@@ -35,10 +35,11 @@ from api.schemas import (
     SessionResponse,
     TurnOut,
 )
+from api.streaming import turn_events
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
 from assistant.sessions import SessionBusy, SessionNotFound
-from assistant.turn import Assistant, InputError
+from assistant.turn import Assistant, InputError, clean_message
 
 log = logging.getLogger("policy_assistant.api")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 409, 413, 415, 422, 429)}
@@ -101,15 +102,42 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return chat_turn(caller, body)
 
     @app.post("/v1/chat/stream", tags=["chat"],
-              responses={200: {"content": {"text/event-stream": {}}, "description": "delta events, then one reply event"}})
+              responses={200: {"content": {"text/event-stream": {}},
+                               "description": "`delta` events with pieces of the answer as they are produced; at most one "
+                                              "`replaced` (an LLM answer was cut at a figure it could not support: discard "
+                                              "the deltas, its `text` is the answer); then `reply` with the full reply object "
+                                              "(or `error`), then `done`"}})
     def chat_stream(body: ChatRequest, caller: Caller = Depends(keys)) -> StreamingResponse:
-        """Server-sent events: `delta` events with pieces of the answer, then `reply` with the full reply object."""
-        reply = chat_turn(caller, body)
+        """Server-sent events: the answer as it is produced, checked figure by figure, then the full reply."""
+        acting = caller.acting_for(body.user_id)
+        limiter.check(acting)
+        if body.session_id:
+            own(acting, body.session_id)
+        try:
+            clean_message(body.message)
+            if body.session_id:
+                assistant.store.load(body.session_id)
+        except SessionNotFound as exc:
+            raise not_found(body.session_id) from exc
+        except InputError as exc:
+            raise ApiError(422, "invalid_request", str(exc), ["message"]) from exc
+
+        def run(on_delta):
+            return assistant.chat(body.message, body.session_id, body.user_id, body.channel, owner=caller.key_name,
+                                  on_delta=on_delta)
 
         def events():
-            for line in (reply.answer_full or reply.answer).splitlines(keepends=True):
-                yield sse("delta", {"text": line})
-            yield sse("reply", reply.model_dump(mode="json"))
+            for event, payload in turn_events(run):
+                if event in ("delta", "replaced"):
+                    yield sse(event, {"text": payload})
+                elif event == "reply":
+                    yield sse("reply", payload.model_dump(mode="json"))
+                elif isinstance(payload, SessionBusy):
+                    yield sse("error", {"error": {"code": "session_busy", "message": "another turn of this session is "
+                                                  "still running; retry shortly / 该会话上一轮尚未结束，请稍后重试"}})
+                else:
+                    log.warning("streamed turn failed: %s", payload.__class__.__name__)
+                    yield sse("error", {"error": {"code": "turn_failed", "message": "the turn could not be completed / 本轮回答失败"}})
             yield sse("done", {})
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -240,7 +268,7 @@ def import_ui_in_background() -> threading.Thread:
 
 
 def warm_up_in_background(assistant: Assistant) -> None:
-    """Load the word segmenter and the lazy model weights while the server starts answering."""
+    """Load the word segmenter, the lazy model weights and the intent classifier while the server starts answering."""
     threading.Thread(target=assistant.warm_up, daemon=True, name="warm-up").start()
 
 

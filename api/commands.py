@@ -8,6 +8,7 @@ import time
 
 from tqdm import tqdm
 
+from assistant.answer_evaluation import is_answer_set
 from assistant.config import Settings
 from assistant.evaluation import evaluate_questions, is_award_set, load_eval_file
 from knowledge.errors import IngestError
@@ -58,6 +59,8 @@ def cmd_eval(args) -> int:
         raise CommandError(str(exc)) from exc
     if is_award_set(data):
         return _eval_awards(data)
+    if is_answer_set(data):
+        return _eval_answers(data)
     return _eval_questions(data, args.baseline)
 
 
@@ -110,6 +113,18 @@ def cmd_regression(args) -> int:
         raise CommandError(f"{args.export}: {exc}") from exc
     print(f"{added} new case(s) or question(s) added to {target}")
     return 0
+
+
+def _eval_answers(data) -> int:
+    from assistant.answer_evaluation import evaluate_answers
+    from assistant.runtime import open_assistant
+
+    assistant = open_assistant(Settings.from_env())
+    report = evaluate_answers(lambda message, sid, channel: assistant.chat(message, sid, channel=channel).model_dump(), data)
+    print(report.summary())
+    for failure in report.failures:
+        print(f"  fail: {failure}")
+    return 0 if not report.failures else 1
 
 
 def cmd_ask(args) -> int:

@@ -25,6 +25,7 @@ from api.schemas import (
     OpenAIErrorResponse,
     checked_message,
 )
+from api.streaming import turn_events
 from assistant.sessions import SessionBusy, SessionNotFound
 from assistant.turn import Assistant, InputError
 
@@ -71,38 +72,62 @@ def install_openai_routes(app: FastAPI, assistant: Assistant, keys, limiter, own
         limiter.check(caller)
         if body.session_id:
             own(caller, body.session_id)
+            try:
+                assistant.store.load(body.session_id)
+            except SessionNotFound as exc:
+                raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r}", ["session_id"]) from exc
         history = [u for u in users[:-1] if u.strip()][-20:]
-        try:
-            reply = assistant.chat(question, body.session_id, body.user, "hotline", history=history, owner=caller.key_name)
-        except SessionNotFound as exc:
-            raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r}", ["session_id"]) from exc
-        except SessionBusy as exc:
-            raise ApiError(409, "session_busy", "another turn of this session is still running; retry shortly",
-                           ["session_id"], headers={"Retry-After": "1"}) from exc
-        except InputError as exc:
-            raise ApiError(400, "invalid_request", str(exc), ["messages"]) from exc
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-        content = reply.answer_full or reply.answer
-        usage = {"prompt_tokens": len(question), "completion_tokens": len(content), "total_tokens": len(question) + len(content)}
+
+        def run(on_delta=None):
+            return assistant.chat(question, body.session_id, body.user, "hotline", history=history, owner=caller.key_name,
+                                  on_delta=on_delta)
+
+        def usage_of(content: str) -> dict[str, int]:
+            return {"prompt_tokens": len(question), "completion_tokens": len(content),
+                    "total_tokens": len(question) + len(content)}
+
         if not body.stream:
+            try:
+                reply = run()
+            except SessionNotFound as exc:
+                raise ApiError(404, "session_not_found", f"unknown session_id {body.session_id!r}", ["session_id"]) from exc
+            except SessionBusy as exc:
+                raise ApiError(409, "session_busy", "another turn of this session is still running; retry shortly",
+                               ["session_id"], headers={"Retry-After": "1"}) from exc
+            except InputError as exc:
+                raise ApiError(400, "invalid_request", str(exc), ["messages"]) from exc
+            content = reply.answer_full or reply.answer
             return ChatCompletionResponse(
                 id=completion_id, object="chat.completion", created=created, model=MODEL_NAME,
                 choices=[CompletionChoice(index=0, message={"role": "assistant", "content": content}, finish_reason="stop")],
-                usage=usage, policy_assistant=reply)
-        extra = reply.model_dump(mode="json")
+                usage=usage_of(content), policy_assistant=reply)
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
 
         def chunks():
             base = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME}
-            first = {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-            yield f"data: {json.dumps(first, ensure_ascii=False)}\n\n"
-            for line in content.splitlines(keepends=True):
-                piece = {**base, "choices": [{"index": 0, "delta": {"content": line}, "finish_reason": None}]}
-                yield f"data: {json.dumps(piece, ensure_ascii=False)}\n\n"
-            last = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "policy_assistant": extra}
-            yield f"data: {json.dumps(last, ensure_ascii=False)}\n\n"
+
+            def chunk(delta: dict, finish: str | None = None, event: str | None = None, **extra) -> str:
+                data = json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra},
+                                  ensure_ascii=False)
+                return (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
+
+            yield chunk({"role": "assistant", "content": ""})
+            content = ""
+            for event, payload in turn_events(run):
+                if event == "delta":
+                    content += payload
+                    yield chunk({"content": payload})
+                elif event == "replaced":  # discard what came so far: this content is the whole answer
+                    content = payload
+                    yield chunk({"content": payload}, event="replaced", policy_assistant_replaced=True)
+                elif event == "reply":
+                    yield chunk({}, "stop", policy_assistant=payload.model_dump(mode="json"))
+                else:
+                    code = "session_busy" if isinstance(payload, SessionBusy) else "turn_failed"
+                    yield chunk({}, "error", error={"code": code, "message": "the turn could not be completed"})
             if include_usage:  # OpenAI's last chunk: no choices, the usage of the whole request
-                yield f"data: {json.dumps({**base, 'choices': [], 'usage': usage}, ensure_ascii=False)}\n\n"
+                yield f"data: {json.dumps({**base, 'choices': [], 'usage': usage_of(content)}, ensure_ascii=False)}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -63,3 +63,4 @@ class ChatReply(BaseModel):
     composer: Literal["deterministic", "llm"] = "deterministic"
     fact_sources: list[FactSourceOut] = Field(default_factory=list, description="where each known fact came from")
     confirm: list[str] = Field(default_factory=list, description="what the assistant asks the person to confirm before using it")
+    intent: str | None = Field(default=None, description="what the question asks (amount, combine, validity_dates, …)")

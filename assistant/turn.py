@@ -6,12 +6,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from assistant import render
-from assistant.composer import TurnContext, citations_for, compose, redirect, shorten
+from assistant.composer import TurnContext, build_answer, citations_for, redirect, shorten
 from assistant.extraction import extract
+from assistant.intent import classifier_for
 from assistant.journal import Feedback, Journal, Rating, TurnRecord
+from assistant.language import conversation_language
 from assistant.reply import ChatReply, Estimate, FactSourceOut
-from assistant.scope import in_scope
+from assistant.scope import decide
 from assistant.sessions import Session, SessionStore
 from assistant.state import ConversationState, merge
 from assistant.understanding.lexicon import Lexicon, default_lexicon, load_lexicon
@@ -25,6 +26,7 @@ from knowledge.retrieval import HybridSearcher
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 POLICY_DOC_ID = "changsha-ai-2025"
+ABOUT_AWARDS = {"amount", "eligibility"}  # intents whose answer lists the programmes of the article asked about
 
 
 class InputError(ValueError):
@@ -59,23 +61,26 @@ class Assistant:
         # how people name the facts: the bundled lexicon, or one loaded beside later rules (no code per rule)
         self.lexicon = lexicon or (default_lexicon() if rules is None else load_lexicon(rules))
 
-    def warm_up(self) -> None:
-        """What the first turn would otherwise pay for: the word segmenter, lazy model weights, the role classifier."""
-        from assistant.understanding.roles import classifier_for
-
-        classifier_for(self.lexicon)
-        self.searcher.warm_up()
-
     @property
     def rulebook(self) -> RuleBook:
         """The rules in force: those given, else the bundled `eligibility/rules/`."""
         return self.rules or default_rules()
 
+    def warm_up(self) -> None:
+        """What the first turn would load: the searcher's models and indexes, the intent and amount-role classifiers."""
+        from assistant.understanding.roles import classifier_for as roles_for
+
+        self.searcher.warm_up()
+        classifier_for(self.kb, POLICY_DOC_ID)
+        roles_for(self.lexicon)
+
     # ---- the public calls ---------------------------------------------------------------------
     def chat(self, message: str, session_id: str | None = None, user_id: str | None = None,
-             channel: str | None = None, history: list[str] | None = None, owner: str | None = None) -> ChatReply:
+             channel: str | None = None, history: list[str] | None = None, owner: str | None = None,
+             on_delta=None) -> ChatReply:
         """One turn. `history`: earlier user messages of a stateless client (OpenAI-style), read for their facts.
-        `owner`: the name of the API key a new session will belong to (ownership is checked by the API)."""
+        `owner`: the name of the API key a new session will belong to (ownership is checked by the API).
+        `on_delta(event, text)`: with an LLM configured, its checked stream as it comes (see assistant.llm)."""
         text = clean_message(message)
         session = self.store.load(session_id) if session_id else self.store.create(user_id, channel, owner=owner)
         with self.store.lock(session.session_id):
@@ -83,9 +88,10 @@ class Assistant:
                 session = self.store.load(session_id)  # what an earlier turn of this session wrote
             for earlier in history or []:
                 extraction = extract(earlier, self.lexicon, self.rulebook)
-                if in_scope(earlier, extraction.has_facts()):
+                if self._intent(earlier, extraction, True).in_scope:
                     merge(session.state, extraction, self.rulebook, self.today().year, self.lexicon)
-            reply = self._turn(session, text, channel or session.channel)
+            earlier = list(history or []) + [t.text for t in session.turns if t.role == "user"]
+            reply = self._turn(session, text, channel or session.channel, earlier, on_delta)
             self.store.append_turn(session, text, reply.answer_full or reply.answer)
             if self.journal is not None:
                 self.journal.record(TurnRecord(
@@ -123,22 +129,27 @@ class Assistant:
         return self.store.purge(older_than) + sum(hook(older_than) for hook in self.purge_hooks)
 
     # ---- the turn -----------------------------------------------------------------------------
-    def _turn(self, session: Session, text: str, channel: str | None) -> ChatReply:
+    def _intent(self, text: str, extraction, in_conversation: bool):
+        return decide(classifier_for(self.kb, POLICY_DOC_ID).classify(text), extraction.has_facts(), in_conversation)
+
+    def _turn(self, session: Session, text: str, channel: str | None, earlier: list[str], on_delta=None) -> ChatReply:
         extraction = extract(text, self.lexicon, self.rulebook)
+        extraction.language = language = conversation_language(text, earlier)
         if self.llm_extractor is not None and not extraction.injection:
             from assistant.llm import fill_gaps
 
             fill_gaps(extraction, self.llm_extractor.extract(text))
         state = session.state
-        if not in_scope(text, extraction.has_facts() or bool(state.confirm)):
-            return ChatReply(session_id=session.session_id, answer=redirect(extraction.language), in_scope=False,
+        intent = self._intent(text, extraction, bool(earlier) or bool(state.confirm))
+        if not intent.in_scope and not state.confirm:
+            return ChatReply(session_id=session.session_id, answer=redirect(language, intent.kind), in_scope=False,
                              citations=[], estimates=[], total_ceiling_yuan=None, follow_up=[],
-                             facts=_facts_dict(state.facts), language=extraction.language)
+                             facts=_facts_dict(state.facts), language=language, intent=intent.kind)
         changed = merge(state, extraction, self.rulebook, self.today().year, self.lexicon)
         # an award turn cites the programmes' own quotes; the search is run only where its hits are used
-        need_hits = not changed or extraction.procedural or self.llm is not None
+        need_hits = not changed or extraction.procedural or self.llm is not None or intent.kind not in ABOUT_AWARDS
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
-        quiet = changed or extraction.procedural or extraction.injection
+        quiet = changed or extraction.procedural or extraction.injection or intent.kind not in ABOUT_AWARDS
         informational = [] if quiet else self._programs_of_top_hit(hits)
         assessment = evaluate(state.facts, state.facts.application_date or self.today(), rules=self.rules,
                               program_ids=informational, informational=True)
@@ -146,26 +157,30 @@ class Assistant:
             hits = self.searcher.search(self._query(session, text), 5)
         state.asked = [name for e in assessment.estimates for name in e.missing_facts][:3]
         steered = extraction.injection or bool(extraction.claims)
-        ctx = TurnContext(extraction.language, hits, assessment, extraction.procedural, steered,
-                          self.kb.section, self._validity(extraction.language), self._policy_sections())
+        procedural = extraction.procedural or intent.kind == "procedure"
+        ctx = TurnContext(language, hits, assessment, procedural, steered, self.kb.section,
+                          self._validity(language), self._policy_sections(), intent=intent, question=text,
+                          policy=self.rulebook.policy, document=self.kb.documents.get(POLICY_DOC_ID), on_date=assessment.on_date)
         citations = citations_for(ctx)
-        answer = compose(ctx, citations)
-        composer = "deterministic"
-        confirm = confirm_questions(state, extraction.language)
-        understood = understood_lines(state.sources, state.turn - 1, extraction.language)
-        answer = "\n".join([*confirm, answer, *understood]) if confirm or understood else answer
+        composed = build_answer(ctx, citations)
+        confirm = confirm_questions(state, language)
+        understood = understood_lines(state.sources, state.turn - 1, language)
+        answer, composer = "\n".join([*confirm, composed.text(), *understood]), "deterministic"
+        short = answer
+        if channel == "wechat":  # what to confirm first, then the direct answer and the figure for this question
+            head = "\n".join(confirm)
+            short = "\n".join(x for x in (head, composed.short(self.wechat_chars - len(head) - 1 if head else self.wechat_chars)) if x)
         if self.llm is not None and not steered:
-            phrased = self.llm.phrase(text, ctx, citations, answer)
+            phrased = self.llm.phrase(text, ctx, citations, answer, on_delta=on_delta)
             if phrased is not None:
                 answer, composer = phrased, "llm"
-        short = shorten(answer, self.wechat_chars) if channel == "wechat" else answer
+                short = shorten(answer, self.wechat_chars) if channel == "wechat" else answer
         return ChatReply(
             session_id=session.session_id, answer=short, answer_full=answer if short != answer else None,
             in_scope=True, citations=citations,
             estimates=[Estimate.from_engine(e) for e in assessment.estimates],
-            total_ceiling_yuan=assessment.total_ceiling_yuan,
-            follow_up=(confirm + render.follow_up(assessment, extraction.language, 3))[:3],
-            facts=_facts_dict(state.facts), language=extraction.language, composer=composer,
+            total_ceiling_yuan=assessment.total_ceiling_yuan, follow_up=(confirm + composed.questions)[:3],
+            facts=_facts_dict(state.facts), language=language, composer=composer, intent=intent.kind,
             fact_sources=[FactSourceOut(**s.model_dump()) for s in state.sources], confirm=confirm)
 
     def _policy_sections(self):

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one after the other (they share 2 cores; never in parallel)."""
 
-from benchmarks import api_load, engine_bench, knowledge_bench, staff_bench, turn_bench, understanding_bench
+from benchmarks import api_load, engine_bench, knowledge_bench, staff_bench, stream_bench, turn_bench, understanding_bench
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     api_load.main(2)
     knowledge_bench.main(1000)
     staff_bench.main(100_000)
+    stream_bench.main()
 
 
 if __name__ == "__main__":

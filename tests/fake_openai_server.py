@@ -3,15 +3,22 @@
     python fake_openai_server.py PORT MODE REQUEST_LOG
 MODE: honest (returns the draft it was given, reworded), liar (says 5000万 and cites 第十二条),
 wrong-article (honest but cites an article never retrieved), broken (HTTP 500);
-extract-honest / extract-liar answer fact-extraction requests (JSON mode) truly or with invented values.
+extract-honest / extract-liar answer fact-extraction requests (JSON mode) truly or with invented values;
+slow-honest / slow-liar stream a few characters every FAKE_LLM_DELAY seconds (default 0.1): the draft, and
+for the liar an invented 5000万 in the middle followed by a long tail. Each streamed reply logs to
+REQUEST_LOG.timing `{"event": "first", "at": unix time}` when its first token is sent and
+`{"event": "end", "first_token_at", "last_token_at", "chunks"}` when it stops.
 """
 
 import json
+import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, MODE, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+DELAY = float(os.environ.get("FAKE_LLM_DELAY", "0.1"))
+LIE = "另外，您还可以额外获得5000万元奖励。"
 
 
 EXTRACTED = {
@@ -35,6 +42,9 @@ def answer_for(body: dict) -> str:
         return "根据第十二条，您的企业可以获得5000万元奖励，请尽快申报。"
     if MODE == "wrong-article":
         return "整理如下：\n" + material["draft_answer"] + "\n另可参考第十二条。"
+    if MODE == "slow-liar":
+        head, _, rest = material["draft_answer"].partition("\n")
+        return "整理如下：\n" + head + "\n" + LIE + "\n" + rest + "\n" + "以上仅供参考。" * 20
     return "整理如下：\n" + material["draft_answer"]
 
 
@@ -56,12 +66,31 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for i in range(0, len(text), 20):
+            slow = MODE.startswith("slow-")
+            size = 4 if slow else 20
+            times = []
+            for i in range(0, len(text), size):
                 chunk = {**base, "object": "chat.completion.chunk",
-                         "choices": [{"index": 0, "delta": {"content": text[i:i + 20]}, "finish_reason": None}]}
-                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                         "choices": [{"index": 0, "delta": {"content": text[i:i + size]}, "finish_reason": None}]}
+                try:
+                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                except OSError:  # the client stopped reading (a guarded stream cut at a wrong figure)
+                    break
+                times.append(time.time())
+                if len(times) == 1:
+                    with open(LOG + ".timing", "a", encoding="utf-8") as f:
+                        f.write(json.dumps({"event": "first", "at": times[0]}) + "\n")
+                if slow:
+                    time.sleep(DELAY)
+            with open(LOG + ".timing", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"event": "end", "first_token_at": times[0], "last_token_at": times[-1],
+                                    "chunks": len(times)}) + "\n")
             done = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-            self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+            try:
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+            except OSError:
+                pass
             return
         payload = {**base, "object": "chat.completion", "choices": [
             {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],

@@ -53,7 +53,8 @@ def test_a_lying_llm_is_refused(policy_kb, searcher, tmp_path, llm_server, caplo
     assert reply.composer == "deterministic"
     assert "5000万" not in reply.answer and "第十二条" not in reply.answer
     assert "500,000 元" in reply.answer
-    assert any("5000万" in r.getMessage() and "refused" in r.getMessage() for r in caplog.records)
+    # the stream is cut at the first unsupported figure or article: here 第十二条 comes before 5000万
+    assert any("第十二条" in r.getMessage() and "refused" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("llm_server", ["wrong-article"], indirect=True)
