@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,7 +94,7 @@ def sse_events(text: str) -> list[tuple[str, dict]]:
 def api(policy_kb, searcher, tmp_path):
     def client(url):
         assistant = make(policy_kb, searcher, tmp_path, url)
-        return TestClient(create_app(replace(Settings(data_dir=tmp_path)), assistant, with_ui=False))
+        return TestClient(create_app(Settings(data_dir=tmp_path), assistant, with_ui=False))
     return client
 
 
