@@ -154,6 +154,7 @@ def build_chat_tab(assistant: Assistant, session_id: gr.BrowserState):
     question.submit(respond, [question, chatbot, session_id, known], outputs)
     new_session.click(lambda: ([], None, state_of({}, []), views.estimates_html([], None)), None,
                       [chatbot, session_id, known, estimates])
+    chatbot.clear(lambda: (None, state_of({}, []), views.estimates_html([], None)), None, [session_id, known, estimates])
     chatbot.like(on_like, [session_id, chatbot], [fb_panel, fb_turn])
     fb_send.click(send_feedback, [session_id, fb_turn, fb_choice, fb_text], [fb_panel, fb_choice, fb_text])
     fb_cancel.click(lambda: gr.update(visible=False), None, fb_panel)

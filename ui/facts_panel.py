@@ -64,17 +64,17 @@ def build_facts_panel(assistant, session_id: gr.State, known: gr.State, estimate
                     gr.HTML(views.fact_line(item))
                     with gr.Row(elem_classes="fact-buttons"):
                         edit = gr.Button("修改", size="sm", elem_classes="fact-edit")
-                        wrong = gr.Button("不对", size="sm", variant="stop", elem_classes="fact-wrong")
+                        wrong = gr.Button("不对", size="sm", elem_classes="fact-wrong")
                     with gr.Column(visible=False) as editor:
                         kind = fact_kind(item.fact)
                         label = f"{item.label}改为"
                         if kind in {"choice", "bool"}:
                             value = gr.Radio(fact_choices(item.fact) or YES_NO, label=label,
-                                             value=_editor_value(kind, item.value), elem_classes="fact-input")
+                                             value=_editor_value(kind, item.value), elem_classes="fact-input", interactive=True)
                         else:
                             hint = "如 650万 或 6500000；留空表示不清楚" if kind == "amount" else "留空表示不清楚"
                             value = gr.Textbox(value=_editor_value(kind, item.value), label=label, placeholder=hint,
-                                               elem_classes="fact-input")
+                                               elem_classes="fact-input", interactive=True)
                         save = gr.Button("保存并重新测算", size="sm", variant="primary", elem_classes="fact-save")
                 edit.click(lambda: gr.update(visible=True), None, editor)
                 save.click(partial(fix, item.fact, item.project), [session_id, value, known], [known, estimates, note])

@@ -102,7 +102,7 @@ def citations_html(citations: list[Any]) -> str:
         c = as_dict(c)
         items.append(f'<div class="cite"><b>{escape(article_name(c["article"]))} {escape(c["title"])}</b>'
                      f"<blockquote>{escape(c['quote'])}</blockquote></div>")
-    return f"\n\n<details class=\"citations\"><summary>📖 引用条款（{len(citations)}）</summary>{''.join(items)}</details>"
+    return f"\n\n<details class=\"citations\"><summary>引用条款（{len(citations)}）</summary>{''.join(items)}</details>"
 
 
 def fact_line(item: FactItem) -> str:
