@@ -194,14 +194,13 @@ def test_a_newcomers_path(browser, live_server, contexts, device):
 
 def test_the_facts_panel_shows_the_persons_own_words(browser, live_server, contexts):
     """When a reply carries `fact_sources`, each fact shows the words it came from (here put into the journal)."""
+    QUESTION = "我们做智能机器人，新品销售增量900万元"  # noqa: N806
     page = open_page(browser, live_server.url, contexts, **DESKTOP)
     page.locator("#new-session").click()
-    ask(page, "我们做智能机器人，新品销售增量900万元")
+    ask(page, QUESTION)
     page.locator("#estimates .amount").get_by_text("900,000").first.wait_for()
-    session_id = page.evaluate("Object.values(localStorage).join(' ')")
-    sid = re.search(r"[0-9a-f]{32}|[0-9a-f-]{36}", session_id).group(0)
     with sqlite3.connect(live_server.data_dir / "journal.sqlite3") as db:
-        (raw,) = db.execute("SELECT reply FROM journal_turns WHERE session_id = ? ORDER BY turn DESC", (sid,)).fetchone()
+        sid, raw = db.execute("SELECT session_id, reply FROM journal_turns WHERE message = ?", (QUESTION,)).fetchone()
         reply = json.loads(raw)
         reply["fact_sources"] = [{"fact": "new_product_sales_increment_yuan", "project": 0, "value": 9_000_000, "turn": 0,
                                   "quote": "新品销售增量900万元", "derivation": None}]

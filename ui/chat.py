@@ -108,14 +108,18 @@ def build_chat_tab(assistant: Assistant, session_id: gr.BrowserState):
             return empty
         facts = session.state.facts
         assessment = assistant.estimate(facts)
-        history = [{"role": t.role, "content": t.text} for t in session.turns]
-        return (history, sid, state_of(facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True), _sources(sid)),
+        # the review journal keeps each answer's reply: its citations, and the last one's fact sources
+        replies = {r.turn: r.reply for r in assistant.journal.turns(sid)} if assistant.journal is not None else {}
+        history, answered = [], 0
+        for t in session.turns:
+            text = t.text
+            if t.role == "assistant":
+                text += views.citations_html(replies.get(answered, {}).get("citations") or [])
+                answered += 1
+            history.append({"role": t.role, "content": text})
+        sources = list(replies.get(answered - 1, {}).get("fact_sources") or [])
+        return (history, sid, state_of(facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True), sources),
                 views.estimates_html(assessment.estimates, assessment.total_ceiling_yuan, book))
-
-    def _sources(sid: str) -> list:
-        """The sources of the last answered turn, as the review journal kept its reply."""
-        turns = assistant.journal.turns(sid) if assistant.journal is not None else []
-        return list(turns[-1].reply.get("fact_sources") or []) if turns else []
 
     def on_like(sid, history, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index

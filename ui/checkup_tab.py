@@ -68,7 +68,8 @@ def build_checkup_tab(book: RuleBook, today: Callable[[], dt.date]):
         if pending:
             q = pending[0]
             where = f"（{q.project_label}）" if q.project_label else ""
-            text = (f"**第 {len(history) + 1} 题**，还剩约 {len(pending) - 1} 题{where}\n\n### {q.text}\n\n"
+            left = "目前是最后一题" if len(pending) == 1 else f"还有约 {len(pending) - 1} 题"
+            text = (f"**第 {len(history) + 1} 题**，{left}{where}\n\n### {q.text}\n\n"
                     f"<small>用于：{'、'.join(q.programs)}</small>")
             boxed = q.kind in {"choice", "bool"}
             options = q.choices or [("是", "是"), ("否", "否")]
@@ -136,7 +137,7 @@ def build_checkup_tab(book: RuleBook, today: Callable[[], dt.date]):
         try:
             before, after = ck.what_if(book, checkup, key, raw)
         except ValueError as exc:
-            return f"⚠️ {exc}"
+            return f"无法试算：{exc}"
         lines = []
         for old, new in zip(before.estimates, after.estimates, strict=False):
             if (old.program_id, old.project) == (new.program_id, new.project) and old.ceiling_yuan != new.ceiling_yuan:

@@ -41,12 +41,12 @@ def build_facts_panel(assistant, session_id: gr.State, known: gr.State, estimate
         try:
             facts, assessment = correct_fact(assistant, sid, name, project, raw)
         except (SessionNotFound, ValueError, KeyError) as exc:
-            return gr.update(), gr.update(), f"⚠️ 无法更正：{exc}"
+            return gr.update(), gr.update(), f"无法更正：{exc}"
         facts_json = facts.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         html = views.estimates_html(assessment.estimates, assessment.total_ceiling_yuan, book)
         what = f"{fact_label(name)} 改为 {shown_value(get_fact(facts, name, project))}" if raw not in (None, "") \
             else f"已撤下“{fact_label(name)}”，助手会再问您"
-        return state_of(facts_json, state.get("sources")), html, f"✅ {what}，已重新测算。"
+        return state_of(facts_json, state.get("sources")), html, f"{what}，已重新测算。"
 
     note = gr.Markdown(elem_id="correction-note")
 

@@ -42,8 +42,9 @@ CSS = """
 .est-card details {font-size: 13px; margin-top: 4px;} .est-card ol {padding-left: 20px; margin: 4px 0;}
 .est-card blockquote, .cite blockquote {margin: 4px 0; padding-left: 8px; border-left: 3px solid #ddd; color: #444;}
 .total-words {font-size: 15px; padding: 8px 10px; border-radius: 8px; background: #f0f9ff; margin-bottom: 8px;}
-.fact-line {font-size: 14px; overflow-wrap: anywhere;} .fact-quote {font-size: 12px; color: var(--body-text-color-subdued);}
-.fact-buttons {gap: 6px !important;} .fact-buttons button {min-width: 0 !important; flex: 0 1 auto !important;}
+.fact-line {font-size: 14px; overflow-wrap: anywhere;} .fact-quote {font-size: 13px; color: #4b5563; overflow-wrap: anywhere;}
+.fact-buttons {gap: 6px !important;} .fact-buttons button {min-width: 0 !important; flex: 0 1 auto !important; border: 1px solid var(--border-color-primary) !important;}
+#chat-pdf-file, #ck-pdf-file {display: none !important;}
 #fb-panel {border: 1px solid #fca5a5; border-radius: 8px; padding: 6px;}
 @media (max-width: 480px) { .gradio-container {padding: 4px !important;} .amount {font-size: 18px;} }
 """
@@ -64,7 +65,7 @@ def estimate_card(estimate: Any, book: RuleBook | None = None) -> str:
              f'<span class="amount">{escape(ceiling_text(e))}</span>']
     note = set_aside_note(e)
     if note:
-        parts.append(f'<div class="est-note">⚠️ {escape(note)}</div>')
+        parts.append(f'<div class="est-note">注：{escape(note)}</div>')
     if e.get("missing"):
         parts.append(f'<div class="est-missing">还需确认：{escape("；".join(e["missing"]))}</div>')
     steps = estimate_steps(e)
