@@ -224,3 +224,44 @@ def test_policy_text_tab_says_each_heading_once(browser, live_server, contexts):
     assert "序言 序言" not in text and "附则 附则" not in text
     first = page.locator(".block", has_text="第一条 支持创新产品供给").last.inner_text()
     assert first.count("责任单位") == 1
+
+
+def test_a_programme_added_to_the_rules_appears_in_the_checkup_tab(browser, contexts, tmp_path):
+    """The same tab code on a rules file with one more programme: it is offered, and asks its own questions."""
+    import datetime as dt
+
+    import gradio as gr
+    import yaml
+
+    from eligibility.rules import RULES_DIR, load_rules
+    from tests.conftest import free_port
+    from ui.checkup_tab import build_checkup_tab
+    from ui.views import CSS
+
+    policy = yaml.safe_load((RULES_DIR / "changsha-ai-2025.yaml").read_text(encoding="utf-8"))
+    policy["programs"] += yaml.safe_load((Path(__file__).with_name("fixtures") / "checkup" /
+                                          "TEST-FIXTURE-new-programme.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    book = load_rules([tmp_path / "policy.yaml"])
+    with gr.Blocks() as demo:
+        build_checkup_tab(book, lambda: dt.date(2026, 6, 1))
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    try:
+        contexts.append(browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+        page.locator("#ck-programs").get_by_text("测试用本地贡献奖励（虚构）").click()
+        page.locator("#ck-begin").click()
+        page.locator("#ck-question").get_by_text("企业是否在长沙市注册登记？").wait_for()
+        page.locator("#ck-choice").get_by_text("是", exact=True).click()
+        page.locator("#ck-next").click()
+        page.locator("#ck-question").get_by_text("企业上年度对地方的经济贡献约为多少元？").wait_for()
+        page.locator("#ck-text textarea, #ck-text input").first.fill("1000万")
+        page.locator("#ck-next").click()
+        page.locator("#ck-cards .amount").get_by_text("300,000").wait_for()
+        assert page.locator("#ck-cards").get_by_text("测试用责任单位（虚构）").first.is_visible()
+        shot(page, "phone-checkup-fixture-programme")
+    finally:
+        demo.close()
