@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, get_args
 
 from assistant.amounts import find_amounts
+from eligibility.engine import default_rules
 from eligibility.facts import LABELS_ZH, AwardReceived, Facts, ProjectFacts, field_info
 
 YES = {"是", "有", "已", "对", "yes", "true", "y", "1"}
@@ -44,7 +45,8 @@ def fact_choices(name: str) -> list[tuple[str, str]]:
 def fact_label(name: str) -> str:
     if name.startswith("awards_received."):
         _, program_id, part = name.split(".", 2)
-        return f"{'今年' if part == 'this_year_yuan' else '累计'}已获本项奖励（{program_id}）"
+        title = next((p.title for p in default_rules().policy.programs if p.id == program_id), program_id)
+        return f"{'今年' if part == 'this_year_yuan' else '累计'}已获“{title}”（元）"
     return field_info(name)[0]
 
 

@@ -170,7 +170,8 @@ def understood(facts: Facts | dict, sources: list[Any] | None = None) -> list[Fa
             title = "申请主体" if project is None else (facts.projects[project].name or f"项目{project + 1}")
             groups[project] = FactGroup(title=title, project=project, items=[])
         source = by_fact.get((project, name)) or (by_fact.get((None, name)) if project == 0 else None)
-        item = FactItem(fact=name, project=project, label=fact_label(name), value=value, shown=shown_value(value))
+        item = FactItem(fact=name, project=project, label=fact_label(name).removesuffix("（元）"), value=value,
+                        shown=shown_value(value))
         if source:
             plain = value.isoformat() if hasattr(value, "isoformat") else value
             if _same(source.get("value"), plain):

@@ -62,7 +62,7 @@ class _Doc(FPDF):
         self.set_text_color(color)
         self.set_x(self.l_margin + indent)
         width = self.epw - indent
-        self.multi_cell(width, height, self._wrapped(text, width - 1), wrapmode=WrapMode.CHAR,
+        self.multi_cell(width, height, self._wrapped(text, width - 2 * self.c_margin - 0.5), wrapmode=WrapMode.CHAR,
                         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
 

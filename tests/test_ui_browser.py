@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -89,19 +90,19 @@ def test_enter_sends_shift_enter_breaks_the_line(browser, live_server, contexts)
     box.fill("第一行")
     box.press("Shift+Enter")
     box.type("第二行")
-    assert box.input_value() == "第一行\n第二行"
+    expect(box).to_have_value("第一行\n第二行")
     assert page.locator("#chat-history [data-testid='user']").count() == 0  # nothing was sent
     ask(page, "我们做智能可穿戴设备，今年新产品销售增量500万元，能拿多少奖励？")
     history = page.locator("#chat-history")
     history.get_by_text(re.compile("最高可获 500,000 元")).first.wait_for()
-    assert box.input_value() == ""
+    expect(box).to_have_value("")
     history.locator("details.citations summary").last.click()  # the citations fold out under the answer
     history.get_by_text("按照销售增量的10%").first.wait_for()
     page.locator("#estimates .amount").get_by_text("500,000").first.wait_for()
     page.locator("#total-words").get_by_text("最高可获 500,000 元").wait_for()
     # an example is usable mid-conversation
     page.get_by_text("同时符合两条能都拿吗？").click()
-    assert box.input_value() == "同时符合两条能都拿吗？"
+    expect(box).to_have_value("同时符合两条能都拿吗？")
     shot(page, "desktop-enter-sends")
     # a reload keeps the session: the conversation and the facts come back
     page.reload(wait_until="load")

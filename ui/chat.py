@@ -50,7 +50,7 @@ def build_chat_tab(assistant: Assistant, session_id: gr.BrowserState):
                                  layout="bubble")
             question = gr.Textbox(label="您的问题", show_label=False, lines=1, max_lines=6, max_length=2000,
                                   placeholder="说说您的情况或问题，例如：我们做陪伴机器人，今年新品销售增量800万元，能拿多少？",
-                                  submit_btn="发送", elem_id="question", autofocus=True)
+                                  submit_btn="发送", elem_id="question")
             gr.Markdown("按 Enter 发送，Shift+Enter 换行", elem_id="input-hint")
             with gr.Column(visible=False, elem_id="fb-panel") as fb_panel:
                 gr.Markdown("**这条回答哪里不好？**（可不填，直接提交）")
