@@ -213,7 +213,7 @@ def test_the_facts_panel_shows_the_persons_own_words(browser, live_server, conte
     row.get_by_role("button", name="不对").click()  # wrong: the fact is unknown again and the award asks for it
     page.locator("#correction-note").get_by_text("已撤下").wait_for()
     page.locator("#estimates").get_by_text("待补充信息").first.wait_for()
-    assert page.locator("#fact-0-new_product_sales_increment_yuan").count() == 0
+    expect(page.locator("#fact-0-new_product_sales_increment_yuan")).to_have_count(0)
 
 
 def test_policy_text_tab_says_each_heading_once(browser, live_server, contexts):

@@ -139,7 +139,7 @@ def build_chat_tab(assistant: Assistant, session_id: gr.BrowserState):
     def _keep(sid, turn, rating, reason):
         try:
             assistant.feedback(sid, turn, rating, reason)
-            gr.Info("谢谢您的反馈，我们会据此改进。")
+            gr.Info("谢谢您的反馈，我们会据此改进。", duration=4)
         except (SessionNotFound, InputError) as exc:
             gr.Warning(f"反馈未能记录：{exc}")
 
