@@ -43,7 +43,8 @@ CSS = """
 .est-card blockquote, .cite blockquote {margin: 4px 0; padding-left: 8px; border-left: 3px solid #ddd; color: #444;}
 .total-words {font-size: 15px; padding: 8px 10px; border-radius: 8px; background: #f0f9ff; margin-bottom: 8px;}
 .fact-line {font-size: 14px; overflow-wrap: anywhere;} .fact-quote {font-size: 13px; color: #4b5563; overflow-wrap: anywhere;}
-.fact-buttons {gap: 6px !important;} .fact-buttons button {min-width: 0 !important; flex: 0 1 auto !important; border: 1px solid var(--border-color-primary) !important;}
+.fact-buttons {gap: 6px !important;} .fact-buttons button {min-width: 0 !important; flex: 0 1 auto !important;}
+button.fact-edit, button.fact-wrong {border: 1px solid #9ca3af !important; background: #fff !important; padding: 2px 12px !important;}
 #chat-pdf-file, #ck-pdf-file {display: none !important;}
 #fb-panel {border: 1px solid #fca5a5; border-radius: 8px; padding: 6px;}
 @media (max-width: 480px) { .gradio-container {padding: 4px !important;} .amount {font-size: 18px;} }
