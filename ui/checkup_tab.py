@@ -94,9 +94,10 @@ def build_checkup_tab(book: RuleBook, today: Callable[[], dt.date]):
         return show(ck.add_project(book, checkup, project_name, program_ids), history)
 
     def on_answer(checkup, history, chosen, written):
-        if checkup is None:
-            return show(None, [])
-        q = ck.questions(book, checkup)[0]
+        pending = ck.questions(book, checkup) if checkup is not None else []
+        if not pending:  # a second click after the last answer
+            return show(checkup, history)
+        q = pending[0]
         raw = chosen if q.kind in {"choice", "bool"} else written
         if raw in (None, ""):
             gr.Warning("请作答，或点“不清楚，跳过”。")
@@ -109,9 +110,10 @@ def build_checkup_tab(book: RuleBook, today: Callable[[], dt.date]):
         return show(answered, [*history, checkup])
 
     def on_skip(checkup, history):
-        if checkup is None:
-            return show(None, [])
-        return show(ck.answer(checkup, ck.questions(book, checkup)[0].key, None), [*history, checkup])
+        pending = ck.questions(book, checkup) if checkup is not None else []
+        if not pending:
+            return show(checkup, history)
+        return show(ck.answer(checkup, pending[0].key, None), [*history, checkup])
 
     def on_back(checkup, history):
         return show(history[-1], history[:-1]) if history else show(checkup, history)
