@@ -86,7 +86,7 @@ def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) 
         return assistant.journal
 
     def titles() -> dict[str, str]:
-        return {p.id: p.title for p in assistant.rulebook.policy.programs}
+        return {p.id: p.title for p in assistant.rulebook.programs}
 
     @app.get("/v1/sessions/{session_id}/packet", tags=["chat"], dependencies=[Depends(keys)], responses=PACKET_RESPONSES)
     def session_packet(request: Request, session_id: str, format: Literal["json", "pdf"] | None = None) -> Response:

@@ -131,7 +131,7 @@ def _rule_caps() -> dict[str, int]:
     try:
         from eligibility.engine import default_rules
 
-        return {p.id: p.amount.cap_yuan for p in default_rules().policy.programs if p.amount.cap_yuan}
+        return {p.id: p.amount.cap_yuan for p in default_rules().programs if p.amount.cap_yuan}
     except Exception:  # noqa: BLE001 - the metric works on reply dicts alone when the rules cannot load
         return {}
 

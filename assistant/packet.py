@@ -63,7 +63,7 @@ class CasePacket(BaseModel):
 def build_packet(session: Session, journal: Journal | None, rulebook, assess=None) -> CasePacket:
     """`assess(facts) -> Assessment` is used only when the journal holds no reply of this session."""
     records = journal.turns(session.session_id) if journal is not None else []
-    programs = {p.id: p for p in rulebook.policy.programs}
+    programs = {p.id: p for p in rulebook.programs}
     if records:
         reply, based_on = records[-1].reply, "journal"
         sources = reply.get("fact_sources")

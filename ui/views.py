@@ -1,162 +1,123 @@
-"""What the UI shows, as plain data: estimate rows, citation Markdown, the facts panel, and fact corrections."""
+"""What the UI shows, as HTML strings: estimate cards, the total in words, citations, and the welcome.
+
+Cards rather than a table: on a 390 px phone each card is one column and the amount is never off-screen.
+Every text is escaped here; figures and words come from `assistant.summary` (and so from the engine).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from html import escape
 from typing import Any
 
-from assistant.render import render_steps
-from assistant.reply import Citation
-from eligibility.engine import Assessment, article_name
-from eligibility.facts import LABELS_ZH, Facts, ProjectFacts, field_info
-from eligibility.rules import Program
-from eligibility.steps import Step
+from assistant.summary import STATUS_ZH, FactItem, as_dict, ceiling_text, estimate_steps, set_aside_note, total_sentence
+from eligibility.engine import article_name
+from eligibility.rules import RuleBook
 
-STATUS_ZH = {"eligible": "符合条件", "needs_info": "待补充信息", "not_eligible": "不符合"}
-ESTIMATE_HEADERS = ["项目", "奖励", "条款", "状态", "最高可获（元）", "计算过程"]
-FACT_HEADERS = ["项目", "事实", "值"]
 NOTICE = ("**提示**：页面上的金额是依据政策原文估算的**上限**，最终金额由各责任单位审核认定；"
           "政策未规定的申报材料、时间和渠道，以责任单位后续发布的实施细则或申报指南为准。")
+WELCOME = """### 您好，我是长沙AI政策助手
+我只回答《长沙市加快人工智能产业高质量发展若干政策》（长政办发〔2025〕16号）的问题：
+
+- **能做**：查政策原文、判断您的项目可能适用哪些奖励、按原文测算**最高**可获金额并说明每一步的依据；
+- **不能做**：承诺最终金额（以责任单位审核为准），也不知道政策没写的申报材料、时间和渠道（以责任单位发布的申报指南为准）。
+
+直接说说您的情况，例如“我们做智能机器人，今年新品销售增量800万元”；也可以点下方的示例，或到“政策体检”一步步回答。"""
+CSS = """
+.gradio-container {max-width: min(1200px, 100vw) !important; margin: auto;}
+.toast-wrap {max-width: 100vw;}
+#chat-history {min-width: 0;}
+#input-hint {font-size: 12px; color: var(--body-text-color-subdued); margin-top: -6px;}
+.est-cards {display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 260px), 1fr)); gap: 10px;}
+.est-card {border: 1px solid var(--border-color-primary); border-left: 5px solid #9ca3af; border-radius: 8px;
+  padding: 10px 12px; min-width: 0; overflow-wrap: anywhere; background: var(--background-fill-primary);}
+.est-card.eligible {border-left-color: #16a34a;} .est-card.needs_info {border-left-color: #d97706;}
+.est-card.not_eligible {border-left-color: #9ca3af; opacity: .85;}
+.est-head {display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; justify-content: space-between;}
+.est-title {font-weight: 600;}
+.badge {font-size: 12px; padding: 1px 8px; border-radius: 999px; background: #eef2ff; white-space: nowrap;}
+.eligible .badge {background: #dcfce7;} .needs_info .badge {background: #fef3c7;} .not_eligible .badge {background: #f3f4f6;}
+.est-meta {font-size: 12px; color: var(--body-text-color-subdued); margin: 2px 0 6px;}
+.amount {font-size: 20px; font-weight: 700; margin: 4px 0; display: block; max-width: 100%;}
+.est-note, .est-missing {font-size: 13px; margin: 4px 0;}
+.est-card details {font-size: 13px; margin-top: 4px;} .est-card ol {padding-left: 20px; margin: 4px 0;}
+.est-card blockquote, .cite blockquote {margin: 4px 0; padding-left: 8px; border-left: 3px solid #ddd; color: #444;}
+.total-words {font-size: 15px; padding: 8px 10px; border-radius: 8px; background: #f0f9ff; margin-bottom: 8px;}
+.fact-line {font-size: 14px; overflow-wrap: anywhere;} .fact-quote {font-size: 13px; color: #4b5563; overflow-wrap: anywhere;}
+.fact-buttons {gap: 6px !important;} .fact-buttons button {min-width: 0 !important; flex: 0 1 auto !important;}
+button.fact-edit, button.fact-wrong {border: 1px solid #9ca3af !important; background: #fff !important; padding: 2px 12px !important;}
+#chat-pdf-file, #ck-pdf-file {display: none !important;}
+#fb-panel {border: 1px solid #fca5a5; border-radius: 8px; padding: 6px;}
+@media (max-width: 480px) { .gradio-container {padding: 4px !important;} .amount {font-size: 18px;} }
+"""
 
 
-def _ceiling(value: int | None, status: str) -> str:
-    if value is None:
-        return "未规定金额" if status != "needs_info" else "待补充后计算"
-    return f"{value:,}"
+def estimate_card(estimate: Any, book: RuleBook | None = None) -> str:
+    """One programme: title, article, project and unit, status, the amount, what is missing, steps, quote."""
+    e = dict(as_dict(estimate))
+    program = _program(book, e.get("program_id"))
+    if program is not None:
+        e.setdefault("quote", program.quote)
+        e["responsible_unit"] = e.get("responsible_unit") or program.responsible_unit
+    meta = " · ".join(x for x in (article_name(e["article"]), e.get("project") or "", e.get("responsible_unit") or "") if x)
+    parts = [f'<div class="est-card {e["status"]}" data-program="{escape(e["program_id"])}">',
+             '<div class="est-head">', f'<span class="est-title">{escape(e["title"])}</span>',
+             f'<span class="badge">{STATUS_ZH[e["status"]]}</span></div>',
+             f'<div class="est-meta">{escape(meta)}</div>',
+             f'<span class="amount">{escape(ceiling_text(e))}</span>']
+    note = set_aside_note(e)
+    if note:
+        parts.append(f'<div class="est-note">注：{escape(note)}</div>')
+    if e.get("missing"):
+        parts.append(f'<div class="est-missing">还需确认：{escape("；".join(e["missing"]))}</div>')
+    steps = estimate_steps(e)
+    if steps:
+        items = "".join(f"<li>{escape(s)}</li>" for s in steps)
+        parts.append(f"<details><summary>计算过程（{len(steps)} 步）</summary><ol>{items}</ol></details>")
+    if e.get("quote"):
+        parts.append(f"<details><summary>政策原文</summary><blockquote>{escape(e['quote'])}</blockquote></details>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
-def estimate_rows(estimates) -> list[list[str]]:
-    rows = []
-    for e in estimates:
-        e = e if isinstance(e, dict) else e.model_dump()
-        steps = [Step.model_validate(step) for step in e.get("steps") or []]
-        set_aside = any(step.kind == "no_stacking" for step in steps)
-        note = "" if e.get("counted", True) else ("（从高不重复，不计入合计）" if set_aside else "（仅供参考）")
-        shown = render_steps([step for step in steps if step.kind != "validity"], "zh") if steps else e["trace"]
-        rows.append([e.get("project") or "—", e["title"] + note, article_name(e["article"]), STATUS_ZH[e["status"]],
-                     _ceiling(e["ceiling_yuan"], e["status"]), "\n".join(shown) or "—"])
-    return rows
+def _program(book: RuleBook | None, program_id: str | None):
+    if book is None or not program_id:
+        return None
+    return next((p for p in book.programs if p.id == program_id), None)
 
 
-def total_markdown(total: int | None, estimates) -> str:
+def estimates_html(estimates: list[Any], total_yuan: int | None, book: RuleBook | None = None,
+                   empty: str = "还没有测算：说说您的项目情况，这里会列出可能适用的奖励和最高金额。") -> str:
+    """The total in words first, then one card per programme."""
     if not estimates:
-        return ""
-    if total is None:
-        return "**合计**：暂不能给出金额（缺少计算所需的信息，或政策未规定金额）。"
-    return f"**合计（按“从高不重复”）：最高 {total:,} 元**"
+        return f'<div class="est-empty">{escape(empty)}</div>'
+    sentence = total_sentence(estimates, total_yuan)
+    cards = "".join(estimate_card(e, book) for e in estimates)
+    return f'<div class="total-words" id="total-words">{escape(sentence)}</div><div class="est-cards">{cards}</div>'
 
 
-def citations_markdown(citations: list[Citation]) -> str:
+def citations_html(citations: list[Any]) -> str:
+    """The quotes an answer rests on, folded under it (open one to read the policy's words)."""
     if not citations:
-        return "_本次回答没有引用政策条款。_"
-    parts = []
+        return ""
+    items = []
     for c in citations:
-        parts.append(f"<details open><summary><b>{article_name(c.article)} {c.title}</b></summary>\n\n> {c.quote}\n\n</details>")
-    return "\n".join(parts)
+        c = as_dict(c)
+        items.append(f'<div class="cite"><b>{escape(article_name(c["article"]))} {escape(c["title"])}</b>'
+                     f"<blockquote>{escape(c['quote'])}</blockquote></div>")
+    return f"\n\n<details class=\"citations\"><summary>引用条款（{len(citations)}）</summary>{''.join(items)}</details>"
 
 
-def _shown(value: Any) -> str:
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, str):
-        return LABELS_ZH.get(value, value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+def fact_line(item: FactItem) -> str:
+    """One understood fact and the words it came from."""
+    html = f'<div class="fact-line">{escape(item.label)}：<b>{escape(item.shown)}</b></div>'
+    if item.quote:
+        derived = f"（{escape(item.derivation)}）" if item.derivation else ""
+        html += f'<div class="fact-quote">您说：“{escape(item.quote)}”{derived}</div>'
+    elif item.corrected:
+        html += '<div class="fact-quote">已由您在页面上更正</div>'
+    return html
 
 
-def fact_rows(facts: Facts) -> list[list[str]]:
-    rows = []
-    for name in ("applicant_kind", "registered_in_changsha", "application_date"):
-        value = getattr(facts, name)
-        if value is not None:
-            rows.append(["申请主体", field_info(name)[0], _shown(value)])
-    for i, project in enumerate(facts.projects):
-        label = project.name or f"项目{i + 1}"
-        for name in ProjectFacts.model_fields:
-            value = getattr(project, name)
-            if name in {"name", "awards_received"} or value is None:
-                continue
-            rows.append([label, field_info(name)[0], _shown(value)])
-        for program_id, received in project.awards_received.items():
-            for part, amount in (("今年已获", received.this_year_yuan), ("累计已获", received.total_yuan)):
-                if amount is not None:
-                    rows.append([label, f"{part}（{program_id}）", f"{amount:,}"])
-    return rows or [["—", "（尚未了解到任何情况）", ""]]
-
-
-def correctable_facts() -> list[tuple[str, str]]:
-    """(label, field) of every fact a person may set from the facts panel."""
-    names = ["applicant_kind", "registered_in_changsha", "application_date"] + [
-        n for n in ProjectFacts.model_fields if n not in {"name", "awards_received", "hardware_kind", "model_domain"}]
-    return [(field_info(n)[0], n) for n in names]
-
-
-def parse_value(name: str, raw: str) -> Any:
-    """A person's text for a fact → its typed value; empty text makes the fact unknown again."""
-    text = (raw or "").strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    model = Facts if name in Facts.model_fields else ProjectFacts
-    annotation = str(model.model_fields[name].annotation)
-    if "bool" in annotation:
-        if text in {"是", "有", "已", "yes", "true", "1"}:
-            return True
-        if text in {"否", "无", "未", "no", "false", "0"}:
-            return False
-        raise ValueError("请填写“是”或“否”")
-    if "int" in annotation:
-        return parse_amount(text)
-    if "date" in annotation:
-        return dt.date.fromisoformat(text)
-    reverse = {v: k for k, v in LABELS_ZH.items()}
-    return reverse.get(text, text)
-
-
-def parse_amount(raw: str) -> int | None:
-    """A person's amount: 5000000, 5,000,000, 500万, 0.3亿; empty is unknown."""
-    from assistant.amounts import find_amounts
-
-    text = (raw or "").strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    if text.lstrip("-").isdigit():
-        return int(text)
-    amounts = find_amounts(text if text[-1] in "元万亿" else text + "元")
-    if not amounts:
-        raise ValueError("请填写金额，如 5000000 或 500万")
-    return amounts[0].yuan
-
-
-def apply_correction(facts: Facts, name: str, raw: str, project_index: int = 0) -> Facts:
-    value = parse_value(name, raw)
-    data = facts.model_dump()
-    if name in Facts.model_fields:
-        data[name] = value
-    else:
-        projects = data["projects"] or [{}]
-        index = min(max(project_index, 0), len(projects) - 1)
-        projects[index][name] = value
-        data["projects"] = projects
-    return Facts.model_validate(data)
-
-
-def program_facts(program: Program) -> list[str]:
-    """The facts a calculator form needs for one programme."""
-    names = [c.fact for c in program.conditions]
-    if program.amount.base:
-        names.append(program.amount.base)
-    return list(dict.fromkeys(names))
-
-
-def calculator_result(assessment: Assessment) -> tuple[list[list[str]], str]:
-    rows = estimate_rows(assessment.estimates)
-    lines = []
-    for e in assessment.estimates:
-        lines.append(f"**{e.title}（{article_name(e.article)}）— {STATUS_ZH[e.status]}**")
-        lines.extend(f"- {step}" for step in e.trace)
-        if e.missing:
-            lines.append(f"- 尚需确认：{'、'.join(e.missing)}")
-    return rows, "\n".join(lines)
+def dom_id(*parts: Any) -> str:
+    """An element id from a project and a fact name (awards_received.x.y has dots)."""
+    return "-".join(str(p) for p in parts).replace(".", "_")
