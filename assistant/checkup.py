@@ -111,7 +111,7 @@ def _fact_order(program: Program) -> list[str]:
 def _estimate(book: RuleBook, checkup: Checkup, index: int, program_id: str) -> ProgramEstimate:
     on_date = checkup.on_date or dt.date.today()
     facts = checkup.facts
-    return assess(book, book.program(program_id), facts, facts.projects[index], on_date, project_label(facts, index))
+    return assess(book, book.program(program_id), facts, facts.projects[index], on_date, index, len(facts.projects) > 1)
 
 
 def questions(book: RuleBook, checkup: Checkup) -> list[Question]:
