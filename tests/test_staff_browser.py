@@ -25,7 +25,8 @@ def staff_server(tmp_path_factory, built_data_dir):
     headers = {"authorization": f"Bearer {ENTERPRISE}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=60) as client:
         down = client.post("/v1/chat", json={"message": AWARD, "channel": "hotline", "user_id": "caller-5"}).json()
-        client.post("/v1/feedback", json={"session_id": down["session_id"], "rating": "down", "reason": "没有说明申报材料"})
+        client.post("/v1/feedback", json={"session_id": down["session_id"], "rating": "down", "reason": "没有说明申报材料"},
+                    params={"user_id": "caller-5"})  # the session is caller-5's
         client.post("/v1/chat", json={"message": "政策有效期多久？", "channel": "web"})
         client.post("/v1/chat", json={"message": "明天长沙会下雨吗？", "channel": "wechat"})
     server.down_session = down["session_id"]
