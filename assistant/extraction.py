@@ -21,6 +21,10 @@ from assistant.understanding.words import negated, shared_target, word_facts
 from eligibility.facts import ProjectFacts, fact_spec
 from eligibility.rules import RuleBook, default_rules
 
+MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                           "september", "october", "november", "december"])}
+EN_DATE = re.compile(r"(?P<m>january|february|march|april|may|june|july|august|september|october|november|december)\s*"
+                     r"(?P<d>\d{1,2})?,?\s*(?P<y>20\d{2})", re.I)
 APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(月|[\-/.])?\s*((?P<d>\d{1,2})\s*[日号]?)?|(?P<part>初|底|末|年中|上半年|下半年))")
 PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
 RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
@@ -31,7 +35,7 @@ AWARD_WORD = re.compile(r"奖励|补贴|奖金|资助|award|subsidy|grant", re.I
 PART_OF = re.compile(r"其中|里面|里头|当中|包括|包含|含|of which|including", re.I)
 UNSURE_VALUE = 0.65  # below this, a dated amount may be a level rather than the fact itself
 NOT_BEFORE = re.compile(r"(不是|并非|而不是|not)\s*$", re.I)
-GROWTH = re.compile(r"增长|增加|涨|growth|increase|grew|up", re.I)
+GROWTH = re.compile(r"增长|增加|成长|涨|提升|growth|increase|grew|up", re.I)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,13 @@ def _enterprise(norm: str, lexicon: Lexicon, result: Extraction) -> None:
                 result.enterprise[lexicon.registered.fact] = not negated(lexicon, clause.text, m.start())
                 result.enterprise_spans[lexicon.registered.fact] = Span(clause.start + m.start(), clause.start + m.end())
         sentence = _sentence_of(norm, clause.start)
-        if lexicon.apply_words.search(sentence) and (m := APPLICATION_DATE.search(clause.text)):
+        if lexicon.apply_words.search(sentence) and (m := EN_DATE.search(clause.text)):
+            try:
+                result.enterprise["application_date"] = dt.date(int(m.group("y")), MONTHS[m.group("m").lower()], int(m.group("d") or 1))
+                result.enterprise_spans["application_date"] = Span(clause.start + m.start(), clause.start + m.end())
+            except ValueError:
+                pass
+        elif lexicon.apply_words.search(sentence) and (m := APPLICATION_DATE.search(clause.text)):
             try:
                 month = int(m.group("m")) if m.group("m") else PART_OF_YEAR[m.group("part")]
                 result.enterprise["application_date"] = dt.date(int(m.group("y")), month, int(m.group("d") or 1))
@@ -210,8 +220,13 @@ def _suggested(update: ProjectUpdate, lexicon: Lexicon, rules: RuleBook) -> str 
 def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUpdate, lexicon: Lexicon,
                      rules: RuleBook) -> list[AmountReading]:
     """Two amounts of one quantity, each with its year (去年1700w 今年2300w; 前年…去年…): earlier, later."""
-    anchored = [(r, a) for r in readings if r.role in {"value", "previous", "current", "delta", "other"}
-                and (a := _anchor(norm, r.amount))]
+    level_like = [r for r in readings if r.role in {"value", "previous", "current", "delta", "other"}]
+    anchors = {id(r): _anchor(norm, r.amount) for r in level_like}
+    if len(level_like) == 2 and sum(a is None for a in anchors.values()) == 1:  # 1.5亿 vs 去年1.1亿: the other is now
+        known = next(a for a in anchors.values() if a)
+        if known == ("rel", -1):
+            anchors = {k: a or ("rel", 0) for k, a in anchors.items()}
+    anchored = [(r, anchors[id(r)]) for r in level_like if anchors[id(r)]]
     kinds = {a[0] for _, a in anchored}
     for kind in kinds:
         group = [(r, a[1]) for r, a in anchored if a[0] == kind]
@@ -225,10 +240,9 @@ def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUp
             readings = [replace(r, role=roles[id(r)], fact=fact) if id(r) in roles else r for r in readings]
             continue
         fact = next((r.fact for r, _ in group if r.fact and lexicon.amount(r.fact).quantity), None) or _suggested(update, lexicon, rules)
-        if fact is None:
-            continue
         roles = {id(r): ("previous" if y == first else "current" if y == last else "other") for r, y in group}
-        readings = [replace(r, role=roles[id(r)], fact=fact, certain=True) if id(r) in roles else r for r in readings]
+        # with no words for the quantity the pair still is a pair of levels: the conversation decides which fact
+        readings = [replace(r, role=roles[id(r)], fact=fact, certain=fact is not None) if id(r) in roles else r for r in readings]
     return readings
 
 

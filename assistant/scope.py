@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from assistant.intent import OUT_KINDS, Intent
 
-SURE_OUT = 0.80  # mid-conversation: the probability of "elsewhere" above which stated facts do not pull a message in
+SURE_OUT = 0.95  # mid-conversation, a message with facts of this policy is refused only when the classifier is sure
 LIKELY_OUT = 0.50  # a first message: facts read by keywords (人才, 平台, 机器人) are weak evidence on their own
 
 

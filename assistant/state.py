@@ -198,6 +198,15 @@ def _unsure(state: ConversationState, project: dict[str, Any], index: int, updat
     our question, a correction — or something to confirm before it is used."""
     if not update.unsure:
         return []
+    dated = {update.periods.get(r.amount.start): r for r in update.unsure if update.periods.get(r.amount.start)}
+    if {"previous", "current"} <= dated.keys():  # 新品去年480万，今年1120万 — a pair of levels, the project says of what
+        waiting = {w.fact for w in state.levels if w.project == index}
+        fact = next(iter(waiting)) if len(waiting) == 1 else _the_missing_base(project, rules)
+        if fact:
+            levels = [Level(fact, p, r.amount.yuan, Span(r.amount.start, r.amount.end)) for p, r in dated.items()
+                      if p in {"previous", "current"}]
+            return _levels(state, project, index, ProjectUpdate(levels=levels), turn, message)
+        return []
     reading = update.unsure[-1]
     value, span = reading.amount.yuan, Span(reading.amount.start, reading.amount.end)
     period = update.periods.get(reading.amount.start)

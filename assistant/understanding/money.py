@@ -21,6 +21,7 @@ YEAR = re.compile(r"(20\d{2})\s*年")
 COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|个年度)|(two|three|four) years", re.I)
 COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
 LEVEL_ROLES = {"previous", "current"}
+EN_YEARS_AFTER = re.compile(r"\b(?:in|during)\s+(20\d{2}(?:\s*(?:and|,|&)\s*20\d{2})*)", re.I)
 RELATIVE_YEARS = re.compile(r"前年|去年|上年|今年|本年|last year|this year|the year before", re.I)
 RIGHT_REACH = 12
 ADJACENT_GAP = re.compile(r"[\s:：是为约近了共计达]*")  # what may stand between a fact's name and its amount (not 到/至)
@@ -66,7 +67,7 @@ def _named_right_before(cues: str, norm: str, amount: Amount, lo: int) -> bool:
     return bool(ends) and bool(ADJACENT_GAP.fullmatch(norm[lo + max(ends):amount.start]))
 
 
-def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: int, hi: int):
+def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: int, hi: int, not_lo: int | None = None):
     scored = []
     for order, spec in enumerate(lexicon.amount_facts):
         cue = _distance(spec.cues, norm, amount, lo, hi)
@@ -77,7 +78,7 @@ def _nearest_fact(norm: str, amount: Amount, role: str, lexicon: Lexicon, lo: in
     if not scored:
         return None, None, None
     distance, _, spec, cue = min(scored, key=lambda x: (x[0], x[1]))
-    not_this = _distance(spec.not_this, norm, amount, lo, hi)
+    not_this = _distance(spec.not_this, norm, amount, max(lo, not_lo or lo), hi)  # 3000万是建设投入，180万是运营费用
     return spec, (not_this is not None and not_this < distance), cue
 
 
@@ -88,7 +89,8 @@ def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, s
         return _received(norm, amount, role, confidence, lexicon, s_lo, s_hi)
     if role in {"claim"}:
         return AmountReading(amount, role, confidence)
-    spec, overruled, cue = _nearest_fact(norm, amount, role, lexicon, s_lo, s_hi)
+    clause_lo = max([s_lo] + [m.end() for m in CLAUSE_END.finditer(norm, s_lo, amount.start)])
+    spec, overruled, cue = _nearest_fact(norm, amount, role, lexicon, s_lo, s_hi, clause_lo)
     certain = True
     if spec is None:  # no words in the sentence: the words earlier in this project's part of the message
         spec, overruled, cue = _nearest_fact(norm, amount, role, lexicon, segment_start, s_hi)
@@ -110,8 +112,11 @@ def _received(norm: str, amount: Amount, role: str, confidence: float, lexicon: 
     clause_start = max((m.end() for m in CLAUSE_END.finditer(norm, lo, amount.start)), default=lo)
     if role == "received_total" and re.search(lexicon.received.each_year, norm[clause_start:amount.start], re.I):
         role = "received_each_year"  # 前年和去年各拿了100万: the lexicon's 各/每年 is certain
-    years = [int(y) for y in YEAR.findall(norm[lo:amount.start])]
-    near_years = [int(y) for y in YEAR.findall(norm[clause_start:amount.start])]
+    clause_end = next((m.start() for m in CLAUSE_END.finditer(norm, amount.end, hi)), hi)
+    after = EN_YEARS_AFTER.search(norm[amount.end:clause_end])  # "RMB 800,000 each year in 2026 and 2027"
+    right_years = [int(y) for y in re.findall(r"20\d{2}", after.group(1))] if after else []
+    years = [int(y) for y in YEAR.findall(norm[lo:amount.start])] + right_years
+    near_years = [int(y) for y in YEAR.findall(norm[clause_start:amount.start])] + right_years
     count = None
     if role == "received_each_year":
         m = COUNT.search(sentence)

@@ -50,14 +50,16 @@ def segments(norm: str, lexicon: Lexicon) -> list[Segment]:
     if re.search(lexicon.projects.same, norm, re.I) and not re.search(lexicon.projects.several, norm, re.I):
         return [Segment(0, len(norm))]
     marks = list(re.finditer(lexicon.projects.marker, norm, re.I))
+    if not marks and (several := re.search(lexicon.projects.several, norm, re.I)):
+        return _listed(norm, several.end())  # 两个平台：国家级…；省级…
     if not marks:
         return [Segment(0, len(norm))]
     out = [Segment(0, marks[0].start())] if marks[0].start() > 0 else []
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(norm)
         groups = m.groupdict()
-        letter = groups.get("name") or groups.get("suffix") or groups.get("en")
-        number_text = next((groups[g] for g in ("ord", "enum", "num", "paren", "circ", "ennum") if groups.get(g)), None)
+        letter = next((groups[g] for g in ("name", "suffix", "en", "lead", "enp") if groups.get(g)), None)
+        number_text = next((groups[g] for g in ("ord", "ord2", "enum", "num", "paren", "circ", "ennum") if groups.get(g)), None)
         if letter:
             out.append(Segment(m.start(), end, name=f"{letter.upper()}项目"))
         elif number_text:
@@ -68,6 +70,21 @@ def segments(norm: str, lexicon: Lexicon) -> list[Segment]:
         else:
             out.append(Segment(m.start(), end, new=True))
     return _joined(out, marks)
+
+
+def _listed(norm: str, after: int) -> list[Segment]:
+    """"两个平台：A…；B…": after a count of projects, each part between semicolons is one project."""
+    start = norm.find("：", after) if "：" in norm[after:after + 12] else norm.find(":", after)
+    if start < 0 or start - after > 12:
+        return [Segment(0, len(norm))]
+    cuts = [m.start() for m in re.finditer(r"[；;]", norm[start:])]
+    if not cuts:
+        return [Segment(0, len(norm))]
+    bounds = [start + 1] + [start + c + 1 for c in cuts] + [len(norm)]
+    parts = [Segment(0, start + 1)]
+    parts += [Segment(a, b, name=f"项目{i + 1}", number=i + 1) for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
+              if norm[a:b].strip()]
+    return parts
 
 
 def _joined(parts: list[Segment], marks: list[re.Match]) -> list[Segment]:
