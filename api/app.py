@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import threading
 from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from api.errors import ApiError, install_error_handlers
 from api.middleware import KeyCheck, RateLimiter, RequestMiddleware
@@ -29,12 +27,14 @@ from api.schemas import (
     SessionResponse,
     TurnOut,
 )
+from api.startup import LazyUI, NotReady, PendingAssistant, load_in_background
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
 from assistant.sessions import SessionNotFound
 from assistant.turn import Assistant, InputError
 
 log = logging.getLogger("policy_assistant.api")
+UI_PATH = "/ui"  # where ui.app mounts the web UI (kept here so that the API need not import Gradio)
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 415, 422, 429)}
 
 
@@ -54,6 +54,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   responses=ERRORS)
     app.state.assistant = assistant
     install_error_handlers(app)
+
+    @app.exception_handler(NotReady)
+    async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return JSONResponse({"error": {"code": "starting", "message": f"服务正在启动，请稍后再试 / {exc}"}},
+                            status_code=503, headers={"Retry-After": "5"})
+
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, log_bodies=settings.log_bodies)
     keys = KeyCheck(settings.api_keys)
     limiter = RateLimiter(settings.rate_limit)
@@ -67,8 +73,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         except InputError as exc:
             raise ApiError(422, "invalid_request", str(exc), ["message"]) from exc
 
-    @app.get("/healthz", response_model=Health, tags=["service"])
-    def healthz() -> Health:
+    @app.get("/healthz", response_model=Health, tags=["service"],
+             responses={503: {"description": 'still loading: `{"status": "starting"}`'}})
+    def healthz():
+        """200 once requests can be answered; 503 `{"status": "starting"}` while the models load."""
+        if isinstance(assistant, PendingAssistant) and not assistant.is_ready:
+            return JSONResponse({"status": "starting"}, status_code=503, headers={"Retry-After": "1"})
         return Health(status="ok", documents=len(assistant.kb.documents), chunks=len(assistant.kb.chunks))
 
     @app.post("/v1/chat", response_model=ChatReply, tags=["chat"], dependencies=[Depends(keys)])
@@ -140,7 +150,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     from api.openai_compat import install_openai_routes
 
     install_openai_routes(app, assistant, keys, limiter)
-    if with_ui:
+    if with_ui and isinstance(assistant, PendingAssistant):  # the UI is built later (create_app_from_env)
+        @app.get("/", include_in_schema=False)
+        def ui_root():
+            return RedirectResponse(UI_PATH + "/")
+    elif with_ui:
         from ui.app import mount_ui
 
         mount_ui(app, assistant)
@@ -162,26 +176,33 @@ def _limit_threads(threads: int):
     return lifespan
 
 
-def import_ui_in_background() -> threading.Thread:
-    """Gradio takes ~5 s to import: do it beside the model loading, not after it."""
-    thread = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
-    thread.start()
-    return thread
+def build_ui_app(assistant: Assistant) -> FastAPI:
+    """The Gradio UI on a FastAPI app of its own (Gradio's documented `mount_gradio_app`), for `LazyUI`."""
+    from ui.app import UI_PATH as ui_path
+    from ui.app import mount_ui
+
+    assert ui_path == UI_PATH, "api.app.UI_PATH must name where ui.app mounts the UI"
+    host = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    mount_ui(host, assistant)
+    return host
 
 
-def warm_up_in_background(assistant: Assistant) -> None:
-    """Load the word segmenter and the lazy model weights while the server starts answering."""
-    threading.Thread(target=assistant.searcher.warm_up, daemon=True, name="warm-up").start()
+def create_app_from_env(settings: Settings | None = None, with_ui: bool = True):
+    """What `serve` runs (and `uvicorn --factory`): listening at once, the models and the UI loaded behind.
 
-
-def create_app_from_env() -> FastAPI:
-    """For `uvicorn --factory` and the workers of `policy-assistant serve`."""
+    `/healthz` answers 503 `{"status": "starting"}` until the index and models are loaded and warmed up; requests
+    that come earlier wait for that. Gradio is imported only afterwards, so it is not on the way to ready.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ui = import_ui_in_background()
-    from assistant.runtime import open_assistant
+    settings = settings or Settings.from_env()
+    pending = PendingAssistant()
+    api = create_app(settings, assistant=pending, with_ui=with_ui)
 
-    assistant = open_assistant(Settings.from_env())
-    ui.join()
-    app = create_app(assistant=assistant)
-    warm_up_in_background(assistant)
-    return app
+    def load() -> Assistant:
+        from assistant.runtime import open_assistant
+
+        return open_assistant(settings)
+
+    outer = LazyUI(api, UI_PATH) if with_ui else None
+    load_in_background(load, pending, outer, build_ui_app if with_ui else None)
+    return outer or api

@@ -158,8 +158,8 @@ def cmd_serve(args) -> int:
 
     import uvicorn
 
-    from api.app import create_app, import_ui_in_background, warm_up_in_background
-    from assistant.runtime import open_assistant, open_knowledge
+    from api.app import create_app_from_env
+    from assistant.runtime import open_knowledge
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
@@ -169,10 +169,6 @@ def cmd_serve(args) -> int:
         uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, access_log=False, timeout_worker_healthcheck=60)
         return 0
-    ui = import_ui_in_background()
-    assistant = open_assistant(settings)
-    ui.join()
-    app = create_app(settings, assistant)
-    warm_up_in_background(assistant)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
+    # listens at once; /healthz says "starting" while the index and models load in the background
+    uvicorn.run(create_app_from_env(settings), host=args.host, port=args.port, access_log=False)
     return 0

@@ -17,7 +17,7 @@ def _int(name: str, default: int) -> int:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = PROJECT_ROOT / "data"
-    embeddings: str = "e5,use"
+    embeddings: str = "e5"  # the engine the fusion weights use (knowledge/fusion.yaml); "e5,use" indexes both
     chroma_url: str | None = None
     chroma_collection: str = "policy"
     session_url: str | None = None  # redis://… ; unset: SQLite in data_dir
@@ -37,7 +37,7 @@ class Settings:
         env = os.environ
         return cls(
             data_dir=Path(env.get("POLICY_DATA_DIR") or PROJECT_ROOT / "data"),
-            embeddings=env.get("POLICY_EMBEDDINGS") or "e5,use",
+            embeddings=env.get("POLICY_EMBEDDINGS") or "e5",
             chroma_url=env.get("POLICY_CHROMA_URL") or None,
             chroma_collection=env.get("POLICY_CHROMA_COLLECTION") or "policy",
             session_url=env.get("POLICY_SESSION_URL") or None,

@@ -84,7 +84,7 @@ def bench_large(embedders, n_docs: int) -> dict:
 
 
 def main(n_docs: int = 1000) -> dict:
-    embedders = load_embedders("e5,use")
+    embedders = load_embedders("e5")
     result = {"corpus": bench_corpus(embedders), "generated": bench_large(embedders, n_docs)}
     save("knowledge", result)
     return result
