@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 import anyio
@@ -200,7 +201,14 @@ def create_app_from_env(settings: Settings | None = None, with_ui: bool = True):
 
     def load() -> Assistant:
         from assistant.runtime import open_assistant
+        from knowledge.embeddings import load_embedders
 
+        models = threading.Thread(target=load_embedders, args=(settings.embeddings,), daemon=True)
+        models.start()  # the model's C code loads its weights without the GIL, beside the imports below
+        import knowledge.retrieval  # noqa: F401
+        import knowledge.vectorstore  # noqa: F401 - chromadb, seconds of imports
+
+        models.join()
         return open_assistant(settings)
 
     outer = LazyUI(api, UI_PATH) if with_ui else None

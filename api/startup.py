@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from fastapi import FastAPI
@@ -94,20 +95,26 @@ class LazyUI:
 
 def load_in_background(load: Callable[[], object], pending: PendingAssistant, ui: LazyUI | None,
                        build_ui: Callable[[object], FastAPI] | None) -> threading.Thread:
-    """Load the assistant, warm it up, then build the UI; each step's failure is logged and ends the waits."""
+    """Load the assistant (then it is ready), warm it up, then build the UI; a failure is logged and ends the waits."""
 
     def run() -> None:
+        started = time.perf_counter()
         try:
             assistant = load()
-            assistant.searcher.warm_up()
         except BaseException as exc:  # noqa: BLE001 - reported through /healthz and the waiting requests
             log.exception("loading the assistant failed")
             pending.fail(exc)
             if ui is not None:
                 ui.set_ui(None)
             return
-        pending.set(assistant)
-        log.info("ready")
+        pending.set(assistant)  # requests can be answered; the warm-up only makes the first ones quick
+        loaded = time.perf_counter()
+        log.info("ready: loaded in %.2f s", loaded - started)
+        try:
+            assistant.searcher.warm_up()
+            log.info("warmed up in %.2f s", time.perf_counter() - loaded)
+        except Exception:
+            log.exception("warm-up failed")
         if ui is not None and build_ui is not None:
             try:
                 ui.set_ui(build_ui(assistant))

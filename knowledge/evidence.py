@@ -13,13 +13,16 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
-from langchain_core.embeddings import Embeddings
 
 from knowledge.keyword import KeywordIndex
 from knowledge.tokenize import bigrams, words
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 SECTIONS_PATH = Path(__file__).with_name("sections.yaml")
 

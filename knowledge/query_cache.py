@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 from cachetools import LRUCache
-from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger("policy_assistant.knowledge")
 REDIS_TTL_S = 7 * 24 * 3600

@@ -64,9 +64,6 @@ class DenseIndex:
         self._collection = client.get_or_create_collection(
             name=name, embedding_function=ProjectEmbeddingFunction(embedder), metadata={"hnsw:space": "cosine"})
 
-    def embed(self, chunks: list[Chunk]) -> list[list[float]]:
-        return self.embedder.embed_documents([c.search_text for c in chunks])
-
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         for start in range(0, len(chunks), 1000):
             batch = chunks[start : start + 1000]
