@@ -74,7 +74,7 @@ def _eval_questions(data, baseline: bool) -> int:
     knowledge = open_knowledge(Settings.from_env())
     started = time.perf_counter()
     ours = evaluate_questions(lambda q: [h.article for h in knowledge.searcher.search(q, 5)], data["cases"],
-                              "ours (structure + glossary + BM25 words/bigrams + e5 + USE, RRF)")
+                              "ours (glossary + BM25 + dense over clauses and section evidence, weighted RRF by section)")
     per_query_ms = (time.perf_counter() - started) * 1000 / max(1, ours.total)
     print(ours.summary() + f"  {per_query_ms:.1f} ms/query")
     for miss in ours.misses:
