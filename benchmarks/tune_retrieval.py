@@ -2,7 +2,7 @@
 
 Every ranked list is computed once per question; then a grid of weights is scored by recall@1, recall@3 and
 MRR without searching again. `--write` saves the best; the held-out split is only reported, after choosing.
-Usage: python -m benchmarks.tune_retrieval [--write] [--engines e5,use]
+Usage: python -m benchmarks.tune_retrieval [--write] [--engines e5,use] [--dense-query expanded|raw]
 """
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ NAMES = ["words", "bigrams", "evidence_words", "evidence_bigrams"]
 
 def matrices(searcher: HybridSearcher, items: list[dict], names: list[str], k: int):
     """Per question: a (lists × sections) matrix of RRF contributions, the title bonus, the accepted columns."""
-    searcher.weights = FusionWeights(rrf_k=k)
+    searcher.weights = FusionWeights(rrf_k=k, dense_query=searcher.weights.dense_query)
     keys = sorted({(d.doc_id, s.section_id) for d in searcher.kb.documents.values() for s in d.sections})
     col = {key: i for i, key in enumerate(keys)}
     out = []
     for case in items:
         expanded = searcher.glossary.expand(case["q"])
-        lists = {r.name: r for r in searcher.ranked_lists(expanded, every=True)}
+        lists = {r.name: r for r in searcher.ranked_lists(expanded, every=True, raw=case["q"])}
         m = np.zeros((len(names), len(keys)))
         for row, name in enumerate(names):
             for rank, key in enumerate(lists[name].sections if name in lists else []):
@@ -104,11 +104,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--engines", default="e5,use", help="which query embeddings may be used")
+    parser.add_argument("--dense-query", default="expanded", choices=["expanded", "raw"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(Path(tmp), load_embedders("e5,use"))
         kb.ensure_corpus()
-        searcher = HybridSearcher(kb, weights=FusionWeights())
+        searcher = HybridSearcher(kb, weights=FusionWeights(dense_query=args.dense_query))
         searcher.search("热身", 1)
         engines = [getattr(d.embedder, "name", "") for d in kb.dense]
         allowed = set(args.engines.split(","))
@@ -133,7 +134,7 @@ def main() -> None:
                     "evidence_words": weights["evidence_words"], "evidence_bigrams": weights["evidence_bigrams"],
                     "dense": {n: weights[f"dense:{n}"] for n in engines},
                     "evidence_dense": {n: weights[f"evidence:{n}"] for n in engines},
-                    "title": 1.0, "rrf_k": k}
+                    "title": 1.0, "rrf_k": k, "dense_query": args.dense_query}
             header = ("# Fusion weights for knowledge/retrieval.py, chosen by `python -m benchmarks.tune_retrieval --write"
                       f" --engines {args.engines}`\n# on eval/paraphrase_tune.json + the dev set (never the held-out split).\n")
             FUSION_PATH.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

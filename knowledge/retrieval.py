@@ -47,6 +47,7 @@ class FusionWeights:
     evidence_dense: dict[str, float] = field(default_factory=dict)  # per embedder name; a name not listed: 1.0
     title: float = 1.0
     rrf_k: int = RRF_K
+    dense_query: str = "expanded"  # what the dense models embed: the glossary-expanded query, or the "raw" one (shorter)
 
     def dense_weight(self, name: str) -> float:
         return self.dense.get(name, 1.0)
@@ -117,11 +118,12 @@ class HybridSearcher:
         if not self._ids:
             return []
         expanded = self.glossary.expand(query)
-        return self.fuse(self.ranked_lists(expanded, doc_id), expanded, top_k)
+        return self.fuse(self.ranked_lists(expanded, doc_id, raw=query), expanded, top_k)
 
-    def ranked_lists(self, expanded: str, doc_id: str | None = None, every: bool = False) -> list[RankedList]:
+    def ranked_lists(self, expanded: str, doc_id: str | None = None, every: bool = False, raw: str = "") -> list[RankedList]:
         """Every list with a weight (`every`: also those at weight 0, for tuning)."""
         w = self.weights
+        dense_text = raw if raw and w.dense_query == "raw" else expanded
         allowed = (self._doc_of == doc_id) if doc_id else None
         out: list[RankedList] = []
         for name, weight, index in (("words", w.words, self._words), ("bigrams", w.bigrams, self._bigrams)):
@@ -137,7 +139,7 @@ class HybridSearcher:
             on_chunks, on_evidence = w.dense_weight(name), w.evidence_weight(name)
             if not (on_chunks or on_evidence or every):
                 continue
-            vector = self.cache.embed_query(index.embedder, expanded)
+            vector = self.cache.embed_query(index.embedder, dense_text)
             if on_chunks or every:
                 found = [c for c, _ in index.search(vector.tolist(), CANDIDATES, doc_id)]
                 out.append(self._chunk_list(f"dense:{name}", on_chunks, found))
