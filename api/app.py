@@ -191,8 +191,8 @@ def build_ui_app(assistant: Assistant) -> FastAPI:
 def create_app_from_env(settings: Settings | None = None, with_ui: bool = True):
     """What `serve` runs (and `uvicorn --factory`): listening at once, the models and the UI loaded behind.
 
-    `/healthz` answers 503 `{"status": "starting"}` until the index and models are loaded and warmed up; requests
-    that come earlier wait for that. Gradio is imported only afterwards, so it is not on the way to ready.
+    `/healthz` answers 503 `{"status": "starting"}` until the index and models are loaded (the warm-up follows);
+    requests that come earlier wait for that. Gradio is imported only afterwards, so it is not on the way to ready.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings or Settings.from_env()

@@ -52,6 +52,8 @@ class PendingAssistant:
         return self._target
 
     def __getattr__(self, name: str):
+        if name.startswith("__"):  # copy, pickle and friends probe these: never wait for them
+            raise AttributeError(name)
         return getattr(self.get(), name)
 
 
