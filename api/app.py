@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import threading
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import Depends, FastAPI, Query, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from fastapi_offline import FastAPIOffline
 
 from api.auth import Authenticate, Caller, KeyRegistry, admin_dependency
@@ -35,6 +34,7 @@ from api.schemas import (
     SessionResponse,
     TurnOut,
 )
+from api.startup import LazyUI, NotReady, PendingAssistant, load_in_background
 from api.streaming import turn_events
 from assistant.config import Settings
 from assistant.reply import ChatReply, Estimate
@@ -42,6 +42,7 @@ from assistant.sessions import SessionBusy, SessionNotFound
 from assistant.turn import Assistant, InputError, clean_message
 
 log = logging.getLogger("policy_assistant.api")
+UI_PATH = "/ui"  # where ui.app mounts the web UI (kept here so that the API need not import Gradio)
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 409, 413, 415, 422, 429)}
 USER_ID = Query(default=None, max_length=128, description="the end user acting, for a key allowed to act for users")
 
@@ -64,6 +65,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     install_redoc(app)
     app.state.assistant = assistant
     install_error_handlers(app)
+
+    @app.exception_handler(NotReady)
+    async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return JSONResponse({"error": {"code": "starting", "message": f"服务正在启动，请稍后再试 / {exc}"}},
+                            status_code=503, headers={"Retry-After": "5"})
+
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, log_bodies=settings.log_bodies)
     keys = Authenticate(KeyRegistry.from_settings(settings))
     limiter = RateLimiter(settings.rate_limit, settings.rate_limit_storage or _redis_url(settings.session_url))
@@ -92,8 +99,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         except InputError as exc:
             raise ApiError(422, "invalid_request", str(exc), ["message"]) from exc
 
-    @app.get("/healthz", response_model=Health, tags=["service"])
-    def healthz() -> Health:
+    @app.get("/healthz", response_model=Health, tags=["service"],
+             responses={503: {"description": 'still loading: `{"status": "starting"}`'}})
+    def healthz():
+        """200 once requests can be answered; 503 `{"status": "starting"}` while the models load."""
+        if isinstance(assistant, PendingAssistant) and not assistant.is_ready:
+            return JSONResponse({"status": "starting"}, status_code=503, headers={"Retry-After": "1"})
         return Health(status="ok", documents=len(assistant.kb.documents), chunks=len(assistant.kb.chunks))
 
     @app.post("/v1/chat", response_model=ChatReply, tags=["chat"])
@@ -224,7 +235,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     install_openai_routes(app, assistant, keys, limiter, own)
     install_staff(app, assistant, settings, keys)
-    if with_ui:
+    if with_ui and isinstance(assistant, PendingAssistant):  # the UI is built later (create_app_from_env)
+        @app.get("/", include_in_schema=False)
+        def ui_root():
+            return RedirectResponse(UI_PATH + "/")
+    elif with_ui:
         from ui.app import mount_ui
 
         mount_ui(app, assistant)
@@ -260,26 +275,40 @@ def _limit_threads(threads: int):
     return lifespan
 
 
-def import_ui_in_background() -> threading.Thread:
-    """Gradio takes ~5 s to import: do it beside the model loading, not after it."""
-    thread = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
-    thread.start()
-    return thread
+def build_ui_app(assistant: Assistant) -> FastAPI:
+    """The Gradio UI on a FastAPI app of its own (Gradio's documented `mount_gradio_app`), for `LazyUI`."""
+    from ui.app import UI_PATH as ui_path
+    from ui.app import mount_ui
+
+    assert ui_path == UI_PATH, "api.app.UI_PATH must name where ui.app mounts the UI"
+    host = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    mount_ui(host, assistant)
+    return host
 
 
-def warm_up_in_background(assistant: Assistant) -> None:
-    """Load the word segmenter, the lazy model weights and the intent classifier while the server starts answering."""
-    threading.Thread(target=assistant.warm_up, daemon=True, name="warm-up").start()
+def create_app_from_env(settings: Settings | None = None, with_ui: bool = True):
+    """What `serve` runs (and `uvicorn --factory`): listening at once, the models and the UI loaded behind.
 
-
-def create_app_from_env() -> FastAPI:
-    """For `uvicorn --factory` and the workers of `policy-assistant serve`."""
+    `/healthz` answers 503 `{"status": "starting"}` until the index and models are loaded (the warm-up follows);
+    requests that come earlier wait for that. Gradio is imported only afterwards, so it is not on the way to ready.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ui = import_ui_in_background()
-    from assistant.runtime import open_assistant
+    settings = settings or Settings.from_env()
+    pending = PendingAssistant()
+    api = create_app(settings, assistant=pending, with_ui=with_ui)
 
-    assistant = open_assistant(Settings.from_env())
-    ui.join()
-    app = create_app(assistant=assistant)
-    warm_up_in_background(assistant)
-    return app
+    def load() -> Assistant:
+        from assistant.runtime import open_assistant
+        from knowledge.embeddings import load_embedders
+
+        models = threading.Thread(target=load_embedders, args=(settings.embeddings,), daemon=True)
+        models.start()  # the model's C code loads its weights without the GIL, beside the imports below
+        import knowledge.retrieval  # noqa: F401
+        import knowledge.vectorstore  # noqa: F401 - chromadb, seconds of imports
+
+        models.join()
+        return open_assistant(settings)
+
+    outer = LazyUI(api, UI_PATH) if with_ui else None
+    load_in_background(load, pending, outer, build_ui_app if with_ui else None)
+    return outer or api

@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Field(PROJECT_ROOT / "data", validation_alias="POLICY_DATA_DIR")
-    embeddings: str = Field("e5,use", validation_alias="POLICY_EMBEDDINGS")
+    # the engine the fusion weights use (knowledge/fusion.yaml); "e5,use" indexes both
+    embeddings: str = Field("e5", validation_alias="POLICY_EMBEDDINGS")
+    # the query-embedding cache shared by workers: a Redis URL; unset: the Redis of POLICY_SESSION_URL if any
+    cache_url: str | None = Field(None, pattern=r"^(rediss?|unix)://", validation_alias="POLICY_CACHE_URL")
     chroma_url: str | None = Field(None, validation_alias="POLICY_CHROMA_URL")
     chroma_collection: str = Field("policy", validation_alias="POLICY_CHROMA_COLLECTION")
     # redis://… ; unset: SQLite in data_dir
@@ -68,7 +71,7 @@ class Settings(BaseSettings):
         return v
 
     @field_validator("chroma_url", "session_url", "llm_base_url", "llm_model", "llm_api_key", "rate_limit",
-                     "rate_limit_storage", "keys_file", "session_retention_days", mode="before")
+                     "rate_limit_storage", "keys_file", "session_retention_days", "cache_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

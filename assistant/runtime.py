@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from assistant.config import Settings
 from assistant.journal import Journal
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import load_embedders
+from knowledge.query_cache import QueryEmbeddingCache
 from knowledge.retrieval import HybridSearcher
 
 
@@ -26,10 +28,16 @@ def open_knowledge(settings: Settings, ensure_corpus: bool = True, warm: bool = 
                        chroma_url=settings.chroma_url, collection_prefix=settings.chroma_collection)
     if ensure_corpus:
         kb.ensure_corpus()
-    searcher = HybridSearcher(kb)
+    searcher = HybridSearcher(kb, cache=QueryEmbeddingCache(redis_url=query_cache_url(settings)))
     if warm:
         searcher.warm_up()
     return Knowledge(kb, searcher)
+
+
+def query_cache_url(settings: Settings) -> str | None:
+    """Where workers share query embeddings: POLICY_CACHE_URL, else the Redis of the sessions, else nowhere."""
+    url = os.environ.get("POLICY_CACHE_URL") or settings.session_url or ""
+    return url if url.startswith(("redis://", "rediss://", "unix://")) else None
 
 
 def open_assistant(settings: Settings, knowledge: Knowledge | None = None):

@@ -21,7 +21,7 @@ def main() -> None:
     if engine := _load("engine"):
         rows.append(f"| `evaluate()`, whole policy (every programme assessed), p50 / p95 ms | {_p(engine['whole_policy'])} |")
         rows.append(f"| `evaluate()`, programmes the facts concern, p50 / p95 ms | {_p(engine['concerned_only'])} |")
-    for name, label in (("turn-e5+use", "e5 + USE (default)"), ("turn-use", "USE only")):
+    for name, label in (("turn-e5", "e5 (default)"), ("turn-use", "USE only")):
         if turn := _load(name):
             rows.append(f"| deterministic turn in-process, {label}: award turns, p50 / p95 ms | {_p(turn['award_turns'])} |")
             rows.append(f"| deterministic turn in-process, {label}: dev questions, p50 / p95 ms | {_p(turn['question_turns'])} |")
@@ -29,7 +29,8 @@ def main() -> None:
         corpus, big = knowledge["corpus"], knowledge["generated"]
         rows.append(f"| index build, the policy ({corpus['chunks']} chunks), s | {corpus['build_s']} |")
         rows.append(f"| search on the policy, p50 / p95 ms | {_p(corpus['search'])} |")
-        rows.append(f"| generated corpus: {big['documents']} documents, {big['chunks']} chunks — build s | {big['build_s']} |")
+        rows.append(f"| generated corpus: {big['documents']} documents, {big['chunks']} chunks ({big.get('distinct_passages', '?')} distinct) — "
+                    f"ingest s (CPU s) | {big['build_s']} ({big.get('build_cpu_s', '?')}) |")
         rows.append(f"| generated corpus: search p50 / p95 ms | {_p(big['search'])} |")
         rows.append(f"| generated corpus: peak memory (RSS), MB | {big['peak_rss_mb']} |")
     for workers in (1, 2):

@@ -1,12 +1,22 @@
 """`make bench`: every benchmark, one after the other (they share 2 cores; never in parallel)."""
 
-from benchmarks import api_load, engine_bench, knowledge_bench, staff_bench, stream_bench, turn_bench, understanding_bench
+from benchmarks import (
+    api_load,
+    engine_bench,
+    knowledge_bench,
+    search_bench,
+    staff_bench,
+    stream_bench,
+    turn_bench,
+    understanding_bench,
+)
 
 
 def main() -> None:
     engine_bench.main()
     understanding_bench.main()
-    turn_bench.main("e5,use")
+    search_bench.main()  # ours beside the plain LangChain pipeline; writes the README table
+    turn_bench.main("e5")
     turn_bench.main("use")
     api_load.main(1)
     api_load.main(2)

@@ -74,7 +74,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
 
 
-DEFAULT_EMBEDDINGS = "e5,use"
+DEFAULT_EMBEDDINGS = "e5"  # what knowledge/fusion.yaml was tuned for; USE stays available
 
 
 @lru_cache(maxsize=8)

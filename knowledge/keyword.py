@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
+
+if TYPE_CHECKING:
+    import bm25s
 
 
 class KeywordIndex:
@@ -22,6 +25,8 @@ class KeywordIndex:
         self._bm25 = None
         if not ids:
             return
+        import bm25s  # scipy underneath: imported when an index is built, not when a server starts
+
         bm25 = bm25s.BM25()
         # a placeholder token keeps documents with no tokens from breaking the sparse matrix
         bm25.index([tokens or ["∅"] for tokens in token_lists], show_progress=False)

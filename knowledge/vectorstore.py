@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings
 from langchain_core.embeddings import Embeddings
@@ -64,9 +65,6 @@ class DenseIndex:
         self._collection = client.get_or_create_collection(
             name=name, embedding_function=ProjectEmbeddingFunction(embedder), metadata={"hnsw:space": "cosine"})
 
-    def embed(self, chunks: list[Chunk]) -> list[list[float]]:
-        return self.embedder.embed_documents([c.search_text for c in chunks])
-
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         for start in range(0, len(chunks), 1000):
             batch = chunks[start : start + 1000]
@@ -83,6 +81,22 @@ class DenseIndex:
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
+
+    def vectors(self, page: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every chunk id with its unit vector, for exact search in memory (see retrieval.InMemoryDense)."""
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        offset = 0
+        while True:
+            got = self._collection.get(include=["embeddings"], limit=page, offset=offset)
+            if not got["ids"]:
+                break
+            ids += got["ids"]
+            rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+            offset += len(got["ids"])
+        matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-12
+        return ids, matrix
 
     def search(self, query_vector: list[float], k: int, doc_id: str | None = None) -> list[tuple[str, float]]:
         result = self._collection.query(  # Chroma returns fewer than k when the collection holds fewer

@@ -37,8 +37,38 @@ def test_empty_and_nonsense_queries(searcher):
 
 @pytest.mark.skipif(not (SHARED_EVAL / "dev_questions.json").exists(), reason="shared/eval not beside the checkout")
 def test_dev_set_recall(searcher):
-    """The issue's bar: recall@1 ≥ 0.90 and recall@3 ≥ 0.97 on the development set."""
+    """The bar: recall@1 ≥ 0.93 and recall@3 = 1 on the development set."""
     data = load_eval_file(SHARED_EVAL / "dev_questions.json")
     report = evaluate_questions(lambda q: [h.article for h in searcher.search(q, 5)], data["cases"], "ours")
+    assert report.recall_at_1 >= 0.93, report.misses
+    assert report.recall_at_3 >= 1.0, report.misses
+
+
+def _paraphrases(name: str) -> dict:
+    from pathlib import Path
+
+    return load_eval_file(Path(__file__).resolve().parent.parent / "eval" / name)
+
+
+def test_paraphrase_sets_are_disjoint_and_not_taken_from_the_data():
+    """The held-out questions are not in the tuning split, the glossary, the section evidence or the rules."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    data = "".join(p.read_text(encoding="utf-8") for p in [root / "knowledge" / "glossary.yaml", root / "knowledge" / "sections.yaml",
+                                                           *sorted((root / "eligibility" / "rules").glob("*.yaml"))])
+    tune = {c["q"] for c in _paraphrases("paraphrase_tune.json")["cases"]}
+    held = _paraphrases("paraphrase_heldout.json")["cases"]
+    assert len(held) >= 60 and not tune & {c["q"] for c in held}
+    sections = {"preamble", "closing", *map(str, range(1, 11))}
+    for case in held:
+        assert case["q"] not in data and set(case["accept"]) <= sections
+
+
+def test_held_out_paraphrase_recall(searcher):
+    """Questions in enterprises' words that nothing was tuned on (eval/paraphrase_heldout.json): a guard against
+    regressions just under the measured 0.917 / 0.976 (issue 14 aims at 0.92 / 0.98)."""
+    report = evaluate_questions(lambda q: [h.article for h in searcher.search(q, 5)],
+                                _paraphrases("paraphrase_heldout.json")["cases"], "ours")
     assert report.recall_at_1 >= 0.90, report.misses
     assert report.recall_at_3 >= 0.97, report.misses
