@@ -57,9 +57,9 @@ def normalise(text: str) -> str:
     if len(converted) != len(text):
         converted = "".join(c if len(c) == 1 else o for c, o in ((_t2s().convert(o), o) for o in text))
     out = []
-    for ch in converted:
+    for ch in converted:  # full-width letters and digits fold; Chinese punctuation (，；：？) stays what it is
         folded = unicodedata.normalize("NFKC", ch).lower()
-        out.append(folded if len(folded) == 1 else ch)
+        out.append(folded if len(folded) == 1 and (folded.isalnum() or folded in "%.") else ch.lower())
     return "".join(out)
 
 

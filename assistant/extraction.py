@@ -29,6 +29,7 @@ APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(
 PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
 RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
                  (re.compile(r"今年|本年|this year", re.I), 0), (re.compile(r"明年|next year", re.I), 1)]
+COMPARED = re.compile(r"(比|较|相比|than|compared with)\s*$", re.I)
 RIGHT_YEAR = re.compile(r"\s*(?:in|for|during)?\s*\(?(?:(20\d{2})|(last year|the previous year|the year before)|(this year))", re.I)
 EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
 AWARD_WORD = re.compile(r"奖励|补贴|奖金|资助|award|subsidy|grant", re.I)
@@ -185,8 +186,10 @@ def _anchor(norm: str, amount: Amount, within: str = r"[，,。；;！!？?\n]")
     """The year an amount belongs to, by the nearest year word in its clause: ("year", 2025) or ("rel", -1)."""
     lo = max([0] + [m.end() for m in re.finditer(within, norm[:amount.start])])
     left = norm[lo:amount.start]
-    found = [(m.end(), ("year", int(m.group(1) or m.group(2)))) for m in EXPLICIT_YEAR.finditer(left)]
-    found += [(m.end(), ("rel", shift)) for pattern, shift in RELATIVE_YEAR for m in pattern.finditer(left)]
+    found = [(m.end(), ("year", int(m.group(1) or m.group(2)))) for m in EXPLICIT_YEAR.finditer(left)
+             if not COMPARED.search(left[:m.start()])]
+    found += [(m.end(), ("rel", shift)) for pattern, shift in RELATIVE_YEAR for m in pattern.finditer(left)
+              if not COMPARED.search(left[:m.start()])]  # 今年比上年多卖: 上年 is what it is compared with
     if found:
         return max(found)[1]
     after = RIGHT_YEAR.match(norm, amount.end)  # English: "RMB 12.4 million in 2025", "RMB 9.8 million this year"
@@ -220,9 +223,10 @@ def _suggested(update: ProjectUpdate, lexicon: Lexicon, rules: RuleBook) -> str 
 def _ordered_by_year(norm: str, readings: list[AmountReading], update: ProjectUpdate, lexicon: Lexicon,
                      rules: RuleBook) -> list[AmountReading]:
     """Two amounts of one quantity, each with its year (去年1700w 今年2300w; 前年…去年…): earlier, later."""
-    level_like = [r for r in readings if r.role in {"value", "previous", "current", "delta", "other"}]
+    level_like = [r for r in readings if r.role in {"value", "previous", "current", "other"}]  # a delta is no level
     anchors = {id(r): _anchor(norm, r.amount) for r in level_like}
-    if len(level_like) == 2 and sum(a is None for a in anchors.values()) == 1:  # 1.5亿 vs 去年1.1亿: the other is now
+    if (len(level_like) == 2 and sum(a is None for a in anchors.values()) == 1
+            and all(r.role != "other" for r in level_like)):  # 1.5亿 vs 去年1.1亿: the other is now
         known = next(a for a in anchors.values() if a)
         if known == ("rel", -1):
             anchors = {k: a or ("rel", 0) for k, a in anchors.items()}

@@ -151,6 +151,7 @@ class Assistant:
         hits = self.searcher.search(self._query(session, text), 5) if need_hits else []
         quiet = changed or extraction.procedural or extraction.injection or intent.kind not in ABOUT_AWARDS
         informational = [] if quiet else self._programs_of_top_hit(hits)
+        informational += [pid for p in state.facts.projects for pid in p.awards_received if pid not in informational]
         assessment = evaluate(state.facts, state.facts.application_date or self.today(), rules=self.rules,
                               program_ids=informational, informational=True)
         if not assessment.estimates and not hits:

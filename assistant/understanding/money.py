@@ -24,6 +24,7 @@ LEVEL_ROLES = {"previous", "current"}
 EN_YEARS_AFTER = re.compile(r"\b(?:in|during)\s+(20\d{2}(?:\s*(?:and|,|&)\s*20\d{2})*)", re.I)
 RELATIVE_YEARS = re.compile(r"前年|去年|上年|今年|本年|last year|this year|the year before", re.I)
 RIGHT_REACH = 12
+CUE_NEAR = 8  # characters: a fact's name this near an amount names it
 ADJACENT_GAP = re.compile(r"[\s:：是为约近了共计达]*")  # what may stand between a fact's name and its amount (not 到/至)
 
 
@@ -60,6 +61,14 @@ def _distance(pattern: str | None, norm: str, amount: Amount, lo: int, hi: int) 
         d = m.start() + 3
         best = d if best is None else min(best, d)
     return best
+
+
+def _in_clause(pattern: str | None, norm: str, amount: Amount) -> bool:
+    if not pattern:
+        return False
+    lo = max([0] + [m.end() for m in CLAUSE_END.finditer(norm, 0, amount.start)])
+    hi = next((m.start() for m in CLAUSE_END.finditer(norm, amount.end)), len(norm))
+    return bool(re.search(pattern, norm[lo:hi], re.I))
 
 
 def _named_right_before(cues: str, norm: str, amount: Amount, lo: int) -> bool:
@@ -99,6 +108,8 @@ def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, s
         return AmountReading(amount, role, confidence, certain=False)
     if role in {"other", "previous", "current"} and _named_right_before(spec.cues, norm, amount, s_lo) and not overruled:
         role = "value"  # the fact's own name right before it (去年营业收入1500万, rose by RMB 32 million): certain
+    if role == "excluded" and cue is not None and cue <= CUE_NEAR and not overruled and not _in_clause(spec.not_this, norm, amount):
+        role = "value"  # "180万是年度运营费用": its own name, and no word of what does not count, in its clause
     if overruled and role in {"value", "delta", "other"}:
         role = "excluded"
     if role in LEVEL_ROLES and not spec.quantity:
