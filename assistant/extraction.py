@@ -29,6 +29,7 @@ APPLICATION_DATE = re.compile(r"(?P<y>20\d{2})\s*[年\-/.]\s*((?P<m>\d{1,2})\s*(
 PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12, "末": 12}
 RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
                  (re.compile(r"今年|本年|this year", re.I), 0), (re.compile(r"明年|next year", re.I), 1)]
+SENTENCE_MARK = r"[。；;！!？?\n]"
 COMPARED = re.compile(r"(比|较|相比|than|compared with)\s*$", re.I)
 RIGHT_YEAR = re.compile(r"\s*(?:in|for|during)?\s*\(?(?:(20\d{2})|(last year|the previous year|the year before)|(this year))", re.I)
 EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
@@ -303,14 +304,19 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
             update.set(reading.fact, value, span)
     elif role in {"value", "delta", "previous", "current"}:
         update.unsure.append(reading)
-        anchor = _anchor(norm, amount) or _anchor(norm, amount, r"[。；;！!？?\n]")
+        anchor = _anchor(norm, amount) or _anchor(norm, amount, SENTENCE_MARK)
         period = role if role in {"previous", "current"} else None
         if anchor and anchor[0] == "rel":
             period = "previous" if anchor[1] < 0 else "current"
         if period:
             update.periods[amount.start] = period
     elif role == "other" and result.correction:
-        update.relabelled.append(amount.yuan)
+        anchor = _anchor(norm, amount) or _anchor(norm, amount, SENTENCE_MARK)
+        if anchor and anchor[0] == "rel":  # 更正：去年不是900万，是1100万 — the corrected level of that year
+            update.unsure.append(reading)
+            update.periods[amount.start] = "previous" if anchor[1] < 0 else "current"
+        else:
+            update.relabelled.append(amount.yuan)
 
 
 def _parts_left_out(norm: str, update: ProjectUpdate) -> None:

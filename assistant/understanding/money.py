@@ -108,6 +108,8 @@ def read_amount(norm: str, amount: Amount, guess: RoleGuess, lexicon: Lexicon, s
         return AmountReading(amount, role, confidence, certain=False)
     if role in {"other", "previous", "current"} and _named_right_before(spec.cues, norm, amount, s_lo) and not overruled:
         role = "value"  # the fact's own name right before it (去年营业收入1500万, rose by RMB 32 million): certain
+    elif role == "other" and spec.quantity and _named_right_before(spec.quantity, norm, amount, s_lo) and not overruled:
+        role = "current"  # 卖了420万: a level of the quantity, waiting for (or meeting) the other year's
     if role == "excluded" and cue is not None and cue <= CUE_NEAR and not overruled and not _in_clause(spec.not_this, norm, amount):
         role = "value"  # "180万是年度运营费用": its own name, and no word of what does not count, in its clause
     if overruled and role in {"value", "delta", "other"}:
