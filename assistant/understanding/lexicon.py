@@ -112,6 +112,7 @@ class LexiconFile(_Strict):
     test_fixture: bool = False
     negation: str | None = None
     affirm_after_negation: str | None = None
+    not_negation: str | None = None
     question: str | None = None
     correction: str | None = None
     injection: str | None = None
@@ -126,7 +127,7 @@ class LexiconFile(_Strict):
     amounts: list[AmountFact] = Field(default_factory=list)
     received: Received | None = None
     projects: Projects | None = None
-    _check = field_validator("negation", "affirm_after_negation", "question", "correction", "injection", "procedural",
+    _check = field_validator("negation", "affirm_after_negation", "not_negation", "question", "correction", "injection", "procedural",
                              "apply_words", "decrease", "hypothetical", "zero")(_regex)
 
 
@@ -146,6 +147,7 @@ class Lexicon:
         flag = re.I
         self.negation = re.compile(base.negation, flag)
         self.affirm_after_negation = re.compile(base.affirm_after_negation or r"(?!x)x", flag)
+        self.not_negation = re.compile(base.not_negation or r"(?!x)x", flag)
         self.question = re.compile(base.question, flag)
         self.correction = re.compile(base.correction, flag)
         self.injection = re.compile(base.injection, flag)

@@ -16,7 +16,7 @@ from assistant.understanding.lexicon import Lexicon
 from assistant.understanding.roles import RoleGuess
 
 SENTENCE_END = re.compile(r"[。；;！!？?\n]|\.(?=\s)")
-CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
+CLAUSE_END = re.compile(r"[，,。；;！!？?\n：:]")
 YEAR = re.compile(r"(20\d{2})\s*年")
 COUNT = re.compile(r"(连续|这|近|过去)?\s*([两二三四五2-5])\s*(年|个年度)|(two|three|four) years", re.I)
 COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "two": 2, "three": 3, "four": 4}
@@ -139,4 +139,6 @@ def _received(norm: str, amount: Amount, role: str, confidence: float, lexicon: 
         this_year = bool(relative & {"今年", "本年", "this year"})
         return AmountReading(amount, role, confidence, program=program, years=tuple(sorted(set(years))), count=count,
                              this_year=this_year)
+    if re.search(lexicon.received.total, norm[clause_start:amount.start], re.I):
+        near_years = []  # 累计拿过180万: a total, whatever year stands nearby
     return AmountReading(amount, role, confidence, program=program, years=tuple(near_years[-1:]))

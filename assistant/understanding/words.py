@@ -24,7 +24,7 @@ class Found:
 
 
 def negated(lexicon: Lexicon, clause: str, at: int) -> bool:
-    window = clause[max(0, at - 10):at]
+    window = lexicon.not_negation.sub(lambda m: "_" * len(m.group(0)), clause[max(0, at - 10):at])
     match = lexicon.negation.search(window)
     return bool(match) and not lexicon.affirm_after_negation.search(window[match.end(1):])
 
