@@ -30,6 +30,7 @@ PART_OF_YEAR = {"初": 1, "上半年": 3, "年中": 6, "下半年": 9, "底": 12
 RELATIVE_YEAR = [(re.compile(r"前年|the year before last", re.I), -2), (re.compile(r"去年|上年|上一年|last year", re.I), -1),
                  (re.compile(r"今年|本年|this year", re.I), 0), (re.compile(r"明年|next year", re.I), 1)]
 SENTENCE_MARK = r"[。；;！!？?\n]"
+RESTATED = re.compile(r"^\s*(其实|实际上?|应该|应当)?\s*(是|为|改为|更正为)\s*$")  # 去年不是900万，是1100万
 COMPARED = re.compile(r"(比|较|相比|than|compared with)\s*$", re.I)
 RIGHT_YEAR = re.compile(r"\s*(?:in|for|during)?\s*\(?(?:(20\d{2})|(last year|the previous year|the year before)|(this year))", re.I)
 EXPLICIT_YEAR = re.compile(r"(20\d{2})\s*年|(?:in|for) (20\d{2})", re.I)
@@ -311,7 +312,8 @@ def _place(reading: AmountReading, norm: str, lexicon: Lexicon, update: ProjectU
         if period:
             update.periods[amount.start] = period
     elif role == "other" and result.correction:
-        anchor = _anchor(norm, amount) or _anchor(norm, amount, SENTENCE_MARK)
+        restated = RESTATED.search(norm[max([0] + [m.end() for m in re.finditer(r"[，,。；;！!？?\n]", norm[:amount.start])]):amount.start])
+        anchor = _anchor(norm, amount) or (_anchor(norm, amount, SENTENCE_MARK) if restated else None)
         if anchor and anchor[0] == "rel":  # 更正：去年不是900万，是1100万 — the corrected level of that year
             update.unsure.append(reading)
             update.periods[amount.start] = "previous" if anchor[1] < 0 else "current"
