@@ -102,7 +102,8 @@ def find_amounts(text: str) -> list[Amount]:
         found.append(Amount(int(value), m.start(), end, text[m.start():end], approximate))
     for m in _EN_MONEY.finditer(norm):
         unit = (m.group("unit") or "").lower()
-        money_word = m.group("pre") or m.group("post") or unit in {"million", "billion", "mn", "bn"}
+        written_m = unit == "m" and text[m.start("unit"):m.end("unit")] == "M"  # 1.5M, 2M: a capital M is millions
+        money_word = m.group("pre") or m.group("post") or unit in {"million", "billion", "mn", "bn"} or written_m
         if not money_word or any(a.start <= m.start("num") < a.end for a in found):
             continue
         if not (m.group("pre") or m.group("post")) and NOT_MONEY_AFTER.match(norm, m.end()):

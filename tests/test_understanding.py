@@ -160,3 +160,23 @@ def test_a_lexicon_naming_an_unknown_fact_or_programme_fails_loudly(tmp_path):
     bad.write_text("kind: lexicon\ndoc_id: x\nfacts:\n  - {fact: open_source_project, pattern: '开源('}\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="regular expression"):
         load_lexicon(rules, extra=[bad])
+
+
+@pytest.mark.parametrize("text,yuan", [
+    ("两千五百万", 25_000_000), ("1.2亿", 120_000_000), ("0.2亿", 20_000_000), ("860w", 8_600_000),
+    ("1,387.6万", 13_876_000), ("RMB 3.5 million", 3_500_000), ("800萬元", 8_000_000), ("5千2百万", 52_000_000),
+    ("人民币叁佰万元整", 3_000_000), ("一个多亿", 100_000_000), ("1亿2000万", 120_000_000), ("sales 1.5M", 1_500_000),
+    ("8 million yuan", 8_000_000), ("800k yuan", 800_000),
+])
+def test_amounts_in_the_forms_people_write_them(text, yuan):
+    from assistant.amounts import find_amounts
+
+    found = find_amounts(text)
+    assert [a.yuan for a in found] == [yuan] and text[found[0].start:found[0].end] == found[0].text
+
+
+@pytest.mark.parametrize("text", ["2 million users", "有效期3年", "这两块业务", "第十条", "5m long cable", "30%"])
+def test_numbers_that_are_not_money(text):
+    from assistant.amounts import find_amounts
+
+    assert find_amounts(text) == []
