@@ -66,6 +66,40 @@ def live_server(tmp_path_factory, built_data_dir):
     live.stop()
 
 
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@contextmanager
+def chromium(extra_flags: tuple[str, ...] = ()):
+    """Debian's chromium driven by playwright (.ci/run installs it); never a browser a tool downloads."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("chromium is not installed (.ci/run installs it)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS + list(extra_flags), headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A real redis-server on loopback for one test module (.ci/run installs it)."""
+    import shutil
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (.ci/run installs it)")
+    port = free_port()
+    with running([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                  "--dir", str(tmp_path_factory.mktemp("redis"))], port):
+        yield f"redis://127.0.0.1:{port}/0"
+
+
 @pytest.fixture(scope="session")
 def embedders():
     from knowledge.embeddings import load_embedders

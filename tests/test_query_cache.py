@@ -1,10 +1,8 @@
 """The query-embedding cache: bounded in the process, shared by workers through a real redis-server."""
 
-import shutil
 
 import numpy as np
-import pytest
-from conftest import free_port, running
+from conftest import free_port
 
 from knowledge.query_cache import QueryEmbeddingCache
 
@@ -21,17 +19,6 @@ class CountingEmbedder:
         self.calls.append(text)
         rng = np.random.default_rng(abs(hash(text)) % 2**32)
         return rng.standard_normal(8).tolist()
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed (.ci/run installs it)")
-    port = free_port()
-    with running([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                  "--dir", str(tmp_path_factory.mktemp("redis-cache"))], port):
-        yield f"redis://127.0.0.1:{port}/0"
 
 
 def test_a_repeated_query_is_not_embedded_again():

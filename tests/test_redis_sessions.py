@@ -1,23 +1,10 @@
 """Sessions on Redis (POLICY_SESSION_URL), against a real redis-server the test starts on loopback."""
 
-import shutil
 
 import pytest
-from conftest import free_port, running
 
 from assistant.sessions import RedisSessionStore, SessionNotFound
 from assistant.turn import Assistant
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed (.ci/run installs it)")
-    port = free_port()
-    with running([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                  "--dir", str(tmp_path_factory.mktemp("redis"))], port):
-        yield f"redis://127.0.0.1:{port}/0"
 
 
 def test_conversation_on_redis_survives_a_new_store(policy_kb, searcher, redis_url):

@@ -2,13 +2,12 @@
 
 import datetime as dt
 import os
-import shutil
 import sqlite3
 import subprocess
 import threading
 
 import pytest
-from conftest import VENV_BIN, free_port, running
+from conftest import VENV_BIN
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -18,17 +17,6 @@ from assistant.sessions_redis import RedisSessionStore
 from assistant.turn import Assistant
 
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is not installed (.ci/run installs it)")
-    port = free_port()
-    with running([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                  "--dir", str(tmp_path_factory.mktemp("redis"))], port):
-        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture(params=["sqlite", "redis"])

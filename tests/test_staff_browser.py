@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import VENV_BIN, LiveServer, copy_index
-from tests.test_ui_browser import ARTIFACTS, CHROMIUM, FLAGS
+from tests.conftest import VENV_BIN, LiveServer, chromium, copy_index
+from tests.test_ui_browser import ARTIFACTS
 
 ADMIN, ENTERPRISE = "browser-admin-key-7f3a", "browser-enterprise-key-91c2"
 AWARD = "我们做智能机器人，今年新产品销售增量800万元，能拿多少奖励？"
@@ -36,14 +36,8 @@ def staff_server(tmp_path_factory, built_data_dir):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (.ci/run installs it)")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def login(browser, server, key):

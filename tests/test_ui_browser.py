@@ -6,17 +6,15 @@ Screenshots of every step go to tests/artifacts/ (gitignored), named by viewport
 import io
 import json
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import chromium
+
 ARTIFACTS = Path(__file__).with_name("artifacts")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -24,15 +22,9 @@ VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (.ci/run installs it)")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
