@@ -20,6 +20,7 @@ from assistant.corrections import fact_choices, fact_kind, fact_label, get_fact,
 from eligibility.engine import Assessment, ProgramEstimate, article_name, assess, evaluate
 from eligibility.facts import Facts
 from eligibility.rules import Program, RuleBook
+from eligibility.steps import Step
 
 
 class Question(BaseModel):
@@ -160,7 +161,7 @@ def result(book: RuleBook, checkup: Checkup) -> Assessment:
             estimate = _estimate(book, checkup, index, pid)
             if estimate.status != "not_eligible":
                 estimate.counted = False
-                estimate.trace.append("所选项目的相关情况均未提供，仅列出政策规定供参考，不计入合计")
+                estimate.steps.append(Step(kind="reference_only", article=estimate.article))  # listed, not counted
             assessment.estimates.append(estimate)
     return assessment
 
