@@ -75,9 +75,10 @@ def _embedder(assistant: Assistant):
 
 
 def install_staff(app: FastAPI, assistant: Assistant, settings: Settings, keys) -> None:
+    from api.auth import KeyRegistry
     from assistant import review, stats
 
-    admin = AdminCheck(settings.admin_keys)
+    admin = AdminCheck.from_registry(KeyRegistry.from_settings(settings))
     staff = [Depends(admin)]
 
     def journal():

@@ -265,3 +265,22 @@ def test_packet_without_a_journal_assesses_the_session_facts(policy_kb, searcher
     assert body["conversation"][0]["text"] == AWARD and body["estimates"][0]["policy_quote"]
     r = client.get("/v1/staff/conversations", headers=as_admin())
     assert r.status_code == 404 and "journal" in r.json()["error"]["message"]
+
+
+def test_an_admin_from_the_keys_file_opens_the_staff_area(policy_kb, searcher, tmp_path):
+    """The staff pages take the key registry's admin role: POLICY_KEYS_FILE admins too, a hotline key not."""
+    import hashlib
+
+    keys_file = tmp_path / "keys.yaml"
+    office = "office-key-0003"
+    keys_file.write_text(
+        "keys:\n"
+        f"  - {{name: policy-office, sha256: {hashlib.sha256(office.encode()).hexdigest()}, roles: [admin]}}\n"
+        f"  - {{name: hotline, key: {ENTERPRISE}, roles: [enterprise], may_act_for_users: true}}\n", encoding="utf-8")
+    assistant = Assistant(policy_kb, searcher, SQLiteSessionStore(tmp_path / "s.sqlite3"), journal=Journal(tmp_path / "j.sqlite3"))
+    client = TestClient(create_app(Settings(data_dir=tmp_path, keys_file=keys_file), assistant, with_ui=False))
+    assert client.get("/v1/staff/conversations", headers={"authorization": f"Bearer {office}"}).status_code == 200
+    assert client.get("/v1/staff/conversations", headers=as_enterprise()).status_code == 403
+    login = client.post("/v1/staff/login", json={}, headers={"authorization": f"Bearer {office}"})
+    assert login.status_code == 204 and office not in login.headers.get("set-cookie", "")
+    assert client.get("/v1/staff/conversations").status_code == 200  # the cookie, signed without the key itself
