@@ -1,7 +1,6 @@
-"""English names of the rules' Chinese labels (programmes, units, facts), read from data in one place.
-
-The engine developer is moving these into the rules data (`title_en`, fact specs in zh/en); until that is
-merged, `assistant/data/labels_en.yaml` holds them and nothing else in `assistant/` translates a label.
+"""English names for what the answers mention. Programmes and facts: the rules data (`title_en`,
+`eligibility/rules/facts.yaml`); the units and sections the policy text names, and the policy's title:
+`assistant/data/labels_en.yaml`. Nothing else in `assistant/` translates a label.
 """
 
 from __future__ import annotations
@@ -22,7 +21,10 @@ def _labels() -> dict:
 def program_title(program_id: str, zh_title: str, language: str) -> str:
     if language == "zh":
         return zh_title
-    return _labels()["programs"].get(program_id) or f"the programme {zh_title}"
+    from eligibility.rules import default_rules
+
+    program = next((p for p in default_rules().programs if p.id == program_id), None)
+    return program.title_en if program is not None else f"the programme {zh_title}"
 
 
 def unit_name(unit: str, language: str) -> str:
@@ -32,15 +34,19 @@ def unit_name(unit: str, language: str) -> str:
 def fact_label(name: str, zh_label: str, language: str) -> str:
     if language == "zh":
         return zh_label
-    entry = _labels()["facts"].get(name.rsplit(".", 1)[-1])
-    return entry["label"] if entry else name.rsplit(".", 1)[-1].replace("_", " ")
+    from eligibility.catalogue import find, short_label
+
+    fact = name.rsplit(".", 1)[-1]
+    return short_label(fact, "en") if find(fact) is not None else fact.replace("_", " ")
 
 
 def fact_question(name: str, zh_question: str, language: str) -> str:
     if language == "zh":
         return zh_question
-    entry = _labels()["facts"].get(name.rsplit(".", 1)[-1])
-    return entry["question"] if entry else f"Please tell us: {fact_label(name, '', 'en')}?"
+    from eligibility.catalogue import find, question
+
+    fact = name.rsplit(".", 1)[-1]
+    return question(fact, "en") if find(fact) is not None else f"Please tell us: {fact_label(name, '', 'en')}?"
 
 
 def section_name(section_id: str, zh_name: str, language: str) -> str:
