@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.sqlite_conn import per_thread_connection
+
 Rating = Literal["up", "down"]
 
 SCHEMA = """
@@ -137,13 +139,7 @@ class Journal:
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self._path), isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return per_thread_connection(self._local, self._path)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

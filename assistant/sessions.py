@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assistant.sqlite_conn import per_thread_connection
 from assistant.state import ConversationState
 
 DEFAULT_LOCK_TIMEOUT_S = 30.0
@@ -142,13 +143,7 @@ class SQLiteSessionStore:
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self._path), isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return per_thread_connection(self._local, self._path)
 
     def _write(self, statements: list[tuple[str, tuple]]) -> None:
         """Run statements in one immediate transaction, retrying a few times if the file is locked."""
