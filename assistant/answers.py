@@ -261,12 +261,19 @@ def _no_such_article(ctx, article: str | None) -> Direct | None:
                   quote_hits=False)
 
 
-def _article(ctx) -> Direct:
+def _section_asked(ctx):
+    """(article, section, refusal): the section a question names, or the answer that the policy has no such article."""
     article = named_article(ctx.question, ctx)
     missing = _no_such_article(ctx, article)
     if missing:
+        return article, None, missing
+    return article, ctx.section(ctx.policy.doc_id, article) if article else None, None
+
+
+def _article(ctx) -> Direct:
+    article, section, missing = _section_asked(ctx)
+    if missing:
         return missing
-    section = ctx.section(ctx.policy.doc_id, article) if article else None
     if section is None:
         return Direct()
     lang = ctx.language
@@ -282,11 +289,9 @@ def _article(ctx) -> Direct:
 
 
 def _responsible(ctx) -> Direct:
-    article = named_article(ctx.question, ctx)
-    missing = _no_such_article(ctx, article)
+    article, section, missing = _section_asked(ctx)
     if missing:
         return missing
-    section = ctx.section(ctx.policy.doc_id, article) if article else None
     lang = ctx.language
     out = Direct(cite=[("closing", INTERPRETER_QUOTE)])
     if section and section.responsible_units:
